@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test install install-dev assets system-packages pytest lint bench serve-production
+
+run: install assets ## install, migrate, load demo data and serve on 127.0.0.1:$(PORT)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev assets system-packages ## install what the tests need and run the whole suite
+	scripts/run-tests
+
+# --- pieces -----------------------------------------------------------------------------
+
+.tools/bin/uv:
+	@command -v uv >/dev/null 2>&1 && { mkdir -p .tools/bin && ln -sf "$$(command -v uv)" .tools/bin/uv; } || { \
+	  PYTHON_FOR_UV=$$(scripts/find-python) && "$$PYTHON_FOR_UV" -m venv .tools && .tools/bin/pip install --quiet uv; }
+
+install: .tools/bin/uv ## Python packages the app needs, from uv.lock
+	.tools/bin/uv sync --frozen --no-dev --python "$$(scripts/find-python)"
+
+install-dev: .tools/bin/uv ## the app's packages plus the test tools
+	.tools/bin/uv sync --frozen --python "$$(scripts/find-python)"
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+static/build/app.css: node_modules/.package-lock.json scripts/build-assets.mjs $(wildcard static/src/*.scss)
+	node scripts/build-assets.mjs
+
+assets: static/build/app.css ## GOV.UK Frontend, MOJ Frontend and our CSS into git-ignored static folders
+
+system-packages: ## redis-server, chromium and poppler (pdftotext), installed with apt when root
+	scripts/ensure-system-packages
+
+pytest: ## run the suite without the install steps
+	scripts/run-tests
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install-dev
+	@for script in bench/*.py; do echo "== $$script"; $(PY) "$$script" || exit 1; done
+
+serve-production: install assets ## the production shape on this machine: gunicorn + whitenoise
+	DJANGO_MODE=production $(PY) manage.py collectstatic --noinput
+	DJANGO_MODE=production $(VENV)/bin/gunicorn deliveryunit.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2

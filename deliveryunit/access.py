@@ -1,0 +1,119 @@
+"""Roles and department scoping: the one place that decides who may see and change what.
+
+Every view, export and API call gets its objects through `scoped()` / `get_for_user()` and its
+permission through the `can_*` predicates below. A model takes part in scoping by naming, in
+`DEPARTMENT_PATHS`, the lookups from it to a Department (for example `("lead_department",
+"delivery_chain")`); a user in a department sees an object when any path reaches their
+department. Objects out of scope are 404, never 403, so a user never learns they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from .models import Role
+
+M = TypeVar("M", bound=Model)
+
+EDITOR_ROLES = frozenset({Role.ANALYST, Role.UNIT_LEAD})
+
+NOT_PERMITTED = "Your role does not allow this."
+
+
+def role_of(user: Any) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user.role
+
+
+def is_editor(user: Any) -> bool:
+    """Analysts and the unit lead create and edit everything."""
+    return role_of(user) in EDITOR_ROLES
+
+
+def is_unit_lead(user: Any) -> bool:
+    return role_of(user) == Role.UNIT_LEAD
+
+
+def sees_all_departments(user: Any) -> bool:
+    role = role_of(user)
+    if role in EDITOR_ROLES:
+        return True
+    # A minister with no department set (the Prime Minister, say) reads the whole portfolio.
+    return role == Role.MINISTER and user.department_id is None
+
+
+def department_id_of(user: Any) -> int | None:
+    return getattr(user, "department_id", None)
+
+
+def scoped[M: Model](queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+    """The part of `queryset` that `user` may see."""
+    if role_of(user) is None:
+        return queryset.none()
+    if sees_all_departments(user):
+        return queryset
+    department_id = department_id_of(user)
+    if department_id is None:
+        return queryset.none()
+    paths: tuple[str, ...] = queryset.model.DEPARTMENT_PATHS  # type: ignore[attr-defined]
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{path: department_id})
+    # A subquery rather than .distinct(): paths through many-to-many relations would
+    # otherwise repeat rows, and distinct() interferes with ordering and aggregation.
+    visible = queryset.model._default_manager.filter(condition).values("pk")
+    return queryset.filter(pk__in=visible)
+
+
+def in_scope(obj: Model, user: Any) -> bool:
+    return scoped(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
+
+
+def get_for_user[M: Model](queryset: QuerySet[M], user: Any, **lookup: Any) -> M:
+    """One object the user may see, or 404."""
+    try:
+        return scoped(queryset, user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def can_submit_data_for(user: Any, department_ids: set[int]) -> bool:
+    """Editors enter any data; officials submit data for their own department's measures."""
+    if is_editor(user):
+        return True
+    return role_of(user) == Role.OFFICIAL and department_id_of(user) in department_ids
+
+
+def check(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(NOT_PERMITTED)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def editor_required[F: Callable[..., Any]](view: F) -> F:
+    """For views that only analysts and the unit lead may use at all."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        check(is_editor(request.user))
+        return view(request, *args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def unit_lead_required[F: Callable[..., Any]](view: F) -> F:
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        check(is_unit_lead(request.user))
+        return view(request, *args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

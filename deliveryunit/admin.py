@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Department, User
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "department", "is_active")
+    list_filter = ("role", "department", "is_active")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Delivery Unit", {"fields": ("role", "department")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("Delivery Unit", {"fields": ("role", "department")}),
+    )

@@ -1,0 +1,47 @@
+"""Shared fixtures: two departments and one user per role, 'own' being the Home Office."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from deliveryunit.models import Department, Role, User
+
+from .factories import DepartmentFactory, UserFactory
+
+
+@dataclass
+class World:
+    own: Department
+    other: Department
+    users: dict[str, User]
+
+
+# Users of the permission matrix: key -> (role, in the 'own' department?)
+MATRIX_USERS = {
+    "analyst": (Role.ANALYST, False),
+    "unit_lead": (Role.UNIT_LEAD, False),
+    "minister": (Role.MINISTER, True),
+    "minister_all": (Role.MINISTER, False),
+    "official": (Role.OFFICIAL, True),
+}
+
+
+@pytest.fixture
+def world(db) -> World:
+    own = DepartmentFactory(name="Home Office", code="HO")
+    other = DepartmentFactory(name="Department of Health", code="DH")
+    users = {
+        key: UserFactory(username=key, role=role, department=own if in_own else None)
+        for key, (role, in_own) in MATRIX_USERS.items()
+    }
+    return World(own=own, other=other, users=users)
+
+
+@pytest.fixture
+def analyst(world):
+    return world.users["analyst"]
+
+
+@pytest.fixture
+def official(world):
+    return world.users["official"]
