@@ -8,6 +8,8 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
+from priorities.selectors import priority_count_for_user
+
 from . import access
 from .models import Role
 
@@ -51,17 +53,13 @@ def scope_description(user: Any) -> str:
 
 def sections_for(user: Any) -> list[Section]:
     sections: list[Section] = []
-    try:
-        from priorities.selectors import priority_count_for_user
-    except ImportError:
-        priority_count_for_user = None
     priorities_url = _url("priorities:list")
     sections.append(
         Section(
             title="Priorities and trajectories",
             description="Targets, their measures, planned trajectories and the latest data.",
             url=priorities_url,
-            count=priority_count_for_user(user) if priority_count_for_user else None,
+            count=priority_count_for_user(user),
             count_label="priorities you can see",
         )
     )

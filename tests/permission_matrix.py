@@ -67,6 +67,7 @@ MATRIX: list[Row] = [
     Row("login", lambda ctx, side: reverse("login"), everyone(302)),
     # The Django admin is for superusers only (none in the matrix): sent to its own login.
     Row("admin", lambda ctx, side: reverse("admin:index"), everyone(302)),
+    Row("priorities:list", lambda ctx, side: reverse("priorities:list"), everyone(200)),
 ]
 
 

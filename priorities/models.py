@@ -1,0 +1,229 @@
+"""Priorities, their measures, planned trajectories, actual data and milestones.
+
+Status against trajectory and the forecast are derived (priorities/performance.py), never stored.
+Every model here keeps a history (who, when, before, after) through django-simple-history, and
+writes go through priorities/services.py, which records who made them.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from deliveryunit.models import Department
+
+from . import periods
+
+
+class PriorityKind(models.TextChoices):
+    PSA = "psa", "PSA target"
+    STRATEGIC = "strategic", "Strategic objective"
+    OPERATIONAL = "operational", "Operational objective"
+    CORPORATE = "corporate", "Corporate objective"
+    TASK_FORCE = "task_force", "Task-force priority"
+
+
+class Priority(models.Model):
+    DEPARTMENT_PATHS = ("lead_department", "delivery_chain")
+
+    code = models.CharField(max_length=30, unique=True, help_text='For example "PSA 7"')
+    title = models.CharField(max_length=300)
+    target_statement = models.TextField(blank=True)
+    lead_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="priorities_led"
+    )
+    delivery_chain = models.ManyToManyField(
+        Department,
+        blank=True,
+        related_name="priorities_in_chain",
+        help_text="Other departments whose action the priority depends on.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="For a sub-target: the priority it contributes to.",
+    )
+    senior_responsible_owner = models.CharField(max_length=200, blank=True)
+    minister = models.CharField("responsible minister", max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=PriorityKind.choices, default=PriorityKind.PSA)
+    start = models.DateField(null=True, blank=True)
+    deadline = models.DateField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    # Optimistic locking: a save carries the version it was edited from.
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(m2m_fields=[delivery_chain])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "priorities"
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = periods.MONTHLY, "Monthly"
+    QUARTERLY = periods.QUARTERLY, "Quarterly"
+    ANNUAL = periods.ANNUAL, "Annual"
+
+
+class IndicatorType(models.TextChoices):
+    OUTCOME = "outcome", "Outcome"
+    LEAD = "lead", "Lead indicator"
+
+
+VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
+
+
+class Measure(models.Model):
+    DEPARTMENT_PATHS = ("priority__lead_department", "priority__delivery_chain")
+
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="measures")
+    name = models.CharField(max_length=300)
+    unit = models.CharField(max_length=40, help_text='For example "%" or "applications"')
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    indicator_type = models.CharField(
+        max_length=10, choices=IndicatorType.choices, default=IndicatorType.OUTCOME
+    )
+    source = models.TextField(blank=True, help_text="Source and publication notes.")
+    target_value = models.DecimalField(null=True, blank=True, **VALUE_DIGITS)
+    target_date = models.DateField(null=True, blank=True)
+    tolerance = models.DecimalField(
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="How far from the trajectory, in the measure's unit, still counts as within "
+        "tolerance.",
+        **VALUE_DIGITS,
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority__code", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def period_label(self, day) -> str:  # type: ignore[no-untyped-def]
+        return periods.label(day, self.frequency)
+
+
+class Trajectory(models.Model):
+    """One version of the planned path of a measure. Re-profiling adds a version; the highest
+    version is the current one; none is ever deleted."""
+
+    DEPARTMENT_PATHS = ("measure__priority__lead_department", "measure__priority__delivery_chain")
+
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="trajectories")
+    number = models.PositiveIntegerField("version")
+    label = models.CharField(max_length=200)
+    agreed_on = models.DateField()
+    reason = models.TextField(blank=True, help_text="Why the trajectory was re-profiled.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "number"], name="trajectory_version_unique")
+        ]
+        verbose_name_plural = "trajectories"
+
+    def __str__(self) -> str:
+        return f"{self.measure} v{self.number}: {self.label}"
+
+
+class TrajectoryPoint(models.Model):
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="points")
+    period = models.DateField()
+    value = models.DecimalField(**VALUE_DIGITS)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["trajectory", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["trajectory", "period"], name="trajectory_point_unique")
+        ]
+
+
+class ActualStatus(models.TextChoices):
+    PROVISIONAL = "provisional", "Provisional"
+    FINAL = "final", "Final"
+
+
+class Actual(models.Model):
+    DEPARTMENT_PATHS = ("measure__priority__lead_department", "measure__priority__delivery_chain")
+
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="actuals")
+    period = models.DateField()
+    value = models.DecimalField(**VALUE_DIGITS)
+    status = models.CharField(
+        max_length=12, choices=ActualStatus.choices, default=ActualStatus.FINAL
+    )
+    source = models.CharField(max_length=300, blank=True)
+    data_as_at = models.DateField("data as at", null=True, blank=True)
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "period"], name="actual_one_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {periods.label(self.period, self.measure.frequency)}: {self.value}"
+
+
+class MilestoneStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    ACHIEVED = "achieved", "Achieved"
+    MISSED = "missed", "Missed"
+
+
+class Milestone(models.Model):
+    DEPARTMENT_PATHS = ("priority__lead_department", "priority__delivery_chain")
+
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="milestones")
+    title = models.CharField(max_length=300)
+    due = models.DateField()
+    owner = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority", "due", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today=None) -> bool:  # type: ignore[no-untyped-def]
+        today = today or timezone.localdate()
+        return self.due < today and self.status in (
+            MilestoneStatus.PLANNED,
+            MilestoneStatus.IN_PROGRESS,
+        )

@@ -1,0 +1,287 @@
+"""Writes to priorities, measures, trajectories, actuals and milestones.
+
+Every write validates (`full_clean`), runs in a transaction and is attributed to the user who
+made it in the object's history. Updates carry the version the user started from; if someone
+else saved in between, ConflictError is raised and nothing is written.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Model
+
+from . import periods
+from .models import Actual, ActualStatus, Measure, Milestone, Priority, Trajectory, TrajectoryPoint
+
+CONFLICT_MESSAGE = (
+    "Someone else saved a change to this since you opened it. Their version is shown below; "
+    "your changes have not been saved but are kept in the form."
+)
+REASON_REQUIRED = "Give a reason for re-profiling the trajectory."
+NO_POINTS = "A trajectory needs at least one point."
+DUPLICATE_POINT = "The trajectory has two points for {period}."
+PARENT_CYCLE = "A priority cannot sit under itself or one of its own sub-targets."
+
+
+class ConflictError(Exception):
+    def __init__(self, current: Model):
+        super().__init__(CONFLICT_MESSAGE)
+        self.current = current
+
+
+def _attribute(instance: Model, by: Any) -> None:
+    instance._history_user = by  # type: ignore[attr-defined]
+
+
+def _check_version(instance: Model, expected_version: int | None) -> None:
+    if expected_version is not None and instance.version != expected_version:  # type: ignore[attr-defined]
+        raise ConflictError(instance)
+
+
+def _locked(model: type[Model], pk: int) -> Any:
+    return model._default_manager.select_for_update().get(pk=pk)
+
+
+# --- priorities ---------------------------------------------------------------------------
+
+
+def _check_parent(priority: Priority) -> None:
+    node = priority.parent
+    while node is not None:
+        if node.pk == priority.pk:
+            raise ValidationError({"parent": PARENT_CYCLE})
+        node = node.parent
+
+
+@transaction.atomic
+def priority_create(*, by: Any, delivery_chain: list | None = None, **fields: Any) -> Priority:
+    priority = Priority(**fields)
+    priority.full_clean()
+    _attribute(priority, by)
+    priority.save()
+    if delivery_chain:
+        priority.delivery_chain.set(delivery_chain)
+    return priority
+
+
+@transaction.atomic
+def priority_update(
+    *,
+    priority: Priority,
+    by: Any,
+    expected_version: int | None,
+    delivery_chain: list | None = None,
+    **fields: Any,
+) -> Priority:
+    current = _locked(Priority, priority.pk)
+    _check_version(current, expected_version)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    _check_parent(current)
+    current.version += 1
+    _attribute(current, by)
+    current.save()
+    if delivery_chain is not None:
+        current.delivery_chain.set(delivery_chain)
+    return current
+
+
+# --- measures -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def measure_create(*, priority: Priority, by: Any, **fields: Any) -> Measure:
+    measure = Measure(priority=priority, **fields)
+    measure.full_clean()
+    _attribute(measure, by)
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def measure_update(
+    *, measure: Measure, by: Any, expected_version: int | None, **fields: Any
+) -> Measure:
+    current = _locked(Measure, measure.pk)
+    _check_version(current, expected_version)
+    if "frequency" in fields and fields["frequency"] != current.frequency:
+        if current.actuals.exists() or current.trajectories.exists():
+            raise ValidationError(
+                {"frequency": "The frequency cannot change once the measure has data."}
+            )
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.version += 1
+    _attribute(current, by)
+    current.save()
+    return current
+
+
+# --- trajectories -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def trajectory_create(
+    *,
+    measure: Measure,
+    by: Any,
+    label: str,
+    agreed_on: date,
+    reason: str = "",
+    points: list[tuple[date, Decimal]],
+) -> Trajectory:
+    """Add a trajectory version. The first is the plan; later ones re-profile it and need a
+    reason. Earlier versions stay as they were."""
+    measure = _locked(Measure, measure.pk)
+    latest = measure.trajectories.aggregate(n=Max("number"))["n"] or 0
+    if latest and not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    if not points:
+        raise ValidationError({"points": NO_POINTS})
+    seen: set[date] = set()
+    errors = []
+    for period, _value in points:
+        if period in seen:
+            errors.append(DUPLICATE_POINT.format(period=periods.label(period, measure.frequency)))
+        seen.add(period)
+        if not periods.is_aligned(period, measure.frequency):
+            errors.append(f"{period} is not the start of a {measure.frequency} period.")
+    if errors:
+        raise ValidationError({"points": errors})
+    trajectory = Trajectory(
+        measure=measure,
+        number=latest + 1,
+        label=label,
+        agreed_on=agreed_on,
+        reason=reason,
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+    trajectory.full_clean()
+    _attribute(trajectory, by)
+    trajectory.save()
+    for period, value in sorted(points):
+        point = TrajectoryPoint(trajectory=trajectory, period=period, value=value)
+        point.full_clean()
+        _attribute(point, by)
+        point.save()
+    return trajectory
+
+
+# --- actuals ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActualData:
+    period: date
+    value: Decimal
+    status: str = ActualStatus.FINAL
+    source: str = ""
+    data_as_at: date | None = None
+    note: str = ""
+
+
+RECORDED_FIELDS = ("value", "status", "source", "data_as_at", "note")
+
+
+def _same(actual: Actual, data: ActualData) -> bool:
+    return all(
+        (Decimal(actual.value) == Decimal(data.value))
+        if name == "value"
+        else getattr(actual, name) == getattr(data, name)
+        for name in RECORDED_FIELDS
+    )
+
+
+def actual_record(
+    *, measure: Measure, by: Any, data: ActualData, expected_version: int | None = None
+) -> tuple[Actual, bool]:
+    """Create or revise the actual for one period. Returns (actual, changed). Saving values
+    identical to those stored changes nothing and records no history.
+
+    `expected_version` is the version the user saw: 0 for an empty cell. None skips the check
+    (imports, which show their own preview of what will change)."""
+    with transaction.atomic():
+        if not periods.is_aligned(data.period, measure.frequency):
+            raise ValidationError(
+                {"period": f"{data.period} is not the start of a {measure.frequency} period."}
+            )
+        actual = (
+            Actual.objects.select_for_update().filter(measure=measure, period=data.period).first()
+        )
+        if actual is None:
+            if expected_version not in (None, 0):
+                raise ConflictError(Actual(measure=measure, period=data.period, version=0))
+            actual = Actual(measure=measure, period=data.period)
+            for name in RECORDED_FIELDS:
+                setattr(actual, name, getattr(data, name))
+            actual.full_clean()
+            _attribute(actual, by)
+            actual.save()
+            return actual, True
+        _check_version(actual, expected_version)
+        if _same(actual, data):
+            return actual, False
+        for name in RECORDED_FIELDS:
+            setattr(actual, name, getattr(data, name))
+        actual.full_clean()
+        actual.version += 1
+        _attribute(actual, by)
+        actual.save()
+        return actual, True
+
+
+@transaction.atomic
+def actual_delete(*, actual: Actual, by: Any, expected_version: int | None) -> None:
+    current = _locked(Actual, actual.pk)
+    _check_version(current, expected_version)
+    _attribute(current, by)
+    current.delete()
+
+
+@transaction.atomic
+def actuals_import(*, measure_rows: list[tuple[Measure, ActualData]], by: Any) -> dict[str, int]:
+    """Write a whole import, all or nothing. Returns counts of created, updated, unchanged."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for measure, data in measure_rows:
+        existed = Actual.objects.filter(measure=measure, period=data.period).exists()
+        _actual, changed = actual_record(measure=measure, by=by, data=data)
+        if not changed:
+            counts["unchanged"] += 1
+        elif existed:
+            counts["updated"] += 1
+        else:
+            counts["created"] += 1
+    return counts
+
+
+# --- milestones ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def milestone_create(*, priority: Priority, by: Any, **fields: Any) -> Milestone:
+    milestone = Milestone(priority=priority, **fields)
+    milestone.full_clean()
+    _attribute(milestone, by)
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *, milestone: Milestone, by: Any, expected_version: int | None, **fields: Any
+) -> Milestone:
+    current = _locked(Milestone, milestone.pk)
+    _check_version(current, expected_version)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.version += 1
+    _attribute(current, by)
+    current.save()
+    return current
