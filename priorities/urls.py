@@ -6,6 +6,8 @@ app_name = "priorities"
 
 urlpatterns = [
     path("", views.priority_list, name="list"),
-    # Import and export of measure data live in views_data.py / urls_data.py.
+    # Forms and the actuals grid live in views_edit.py / urls_edit.py; import and export of
+    # measure data in views_data.py / urls_data.py.
+    path("", include("priorities.urls_edit")),
     path("", include("priorities.urls_data")),
 ]
