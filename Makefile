@@ -35,7 +35,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 static/build/app.css: node_modules/.package-lock.json scripts/build-assets.mjs $(wildcard static/src/*.scss)
 	node scripts/build-assets.mjs
 
-assets: static/build/app.css ## GOV.UK Frontend, MOJ Frontend and our CSS into git-ignored static folders
+# plotly.js as shipped inside the Python plotly package, so web charts and document charts are
+# drawn by the same version.
+static/vendor/plotly.min.js: static/build/app.css uv.lock
+	$(PY) -c "import pathlib, shutil, plotly; shutil.copyfile(pathlib.Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js', '$@')"
+
+assets: static/build/app.css static/vendor/plotly.min.js ## GOV.UK Frontend, MOJ Frontend, plotly.js and our CSS into git-ignored static folders
 
 system-packages: ## redis-server, chromium and poppler (pdftotext), installed with apt when root
 	scripts/ensure-system-packages
