@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from .models import Department, Role, User
+from .services import user_apply_role
 
 DEMO_PASSWORD = "delivery-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
 
@@ -52,5 +53,6 @@ def load_foundation() -> list[tuple[str, str, str]]:
             )
             user.email = f"{username}@example.gov.uk"
             user.save()
+        user_apply_role(user=user)
         logins.append((username, Role(role).label, department.name if department else "all"))
     return logins

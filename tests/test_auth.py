@@ -109,3 +109,35 @@ def test_csrf_token_is_sent_with_htmx_requests(client, analyst):
     client.force_login(analyst)
     html = client.get(reverse("home")).content.decode()
     assert re.search(r"hx-headers='\{\"X-CSRFToken\": \"[A-Za-z0-9]+\"\}'", html)
+
+
+def test_unit_lead_can_unlock_a_locked_account_in_the_admin(client, world):
+    from axes.models import AccessAttempt
+
+    from deliveryunit.services import user_apply_role
+
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "official", "password": "wrong"})
+    assert AccessAttempt.objects.filter(username="official").exists()
+    lead = world.users["unit_lead"]
+    user_apply_role(user=lead)
+    client.force_login(lead)
+    attempt = AccessAttempt.objects.get(username="official")
+    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 200
+    response = client.post(
+        reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    client.logout()
+    response = client.post(
+        reverse("login"), {"username": "official", "password": PASSWORD}, follow=True
+    )
+    assert response.context["user"].username == "official"
+
+
+def test_analyst_has_no_admin(client, analyst):
+    from deliveryunit.services import user_apply_role
+
+    user_apply_role(user=analyst)
+    client.force_login(analyst)
+    assert client.get(reverse("admin:index")).status_code == 302
