@@ -1,0 +1,425 @@
+"""The one place charts are built: plotly figure dicts for the web page (rendered by plotly.js
+from our static files) and, later, for static images in documents, so a chart in a PDF is the
+same chart as on screen.
+
+Every series is told apart by more than colour (dash style, marker symbol, fill), using the
+Okabe-Ito colour-blind-safe palette. Plotly renders names, hover text and annotations as a
+subset of HTML, so every string that comes from user data is passed through html.escape first.
+"""
+
+import html
+import json
+from datetime import date
+from typing import Any
+
+import plotly.graph_objects as go
+
+from . import periods
+from .performance import STATUS_LABELS, Performance, planned_at, status_of
+from .series import MeasureSeries, Point, TrajectorySeries
+
+# Okabe & Ito (2008), safe for the common forms of colour blindness.
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+GREEN = "#009E73"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+GREY = "#6F777B"
+BAND_FILL = "rgba(0, 114, 178, 0.15)"
+
+FONT = "Arial, Helvetica, sans-serif"
+
+NAME_CURRENT = "Current trajectory"
+NAME_EARLIER = "Earlier trajectory v{number}: {label}"
+NAME_TOLERANCE = "Tolerance band"
+NAME_ACTUAL = "Actual"
+NAME_PROVISIONAL = "Actual (provisional)"
+NAME_TARGET = "Target"
+NAME_FORECAST = "Forecast (recent trend)"
+NAME_MILESTONES = "Milestones"
+NO_DATA_MESSAGE = "No trajectory or actual data yet"
+
+SYMBOL_FINAL = "circle"
+SYMBOL_PROVISIONAL = "diamond-open"
+MILESTONE_SYMBOLS = {
+    "planned": "triangle-up-open",
+    "in_progress": "triangle-up-open-dot",
+    "achieved": "triangle-up",
+    "missed": "x",
+}
+EARLIER_DASHES = ("dot", "longdash", "longdashdot")
+
+# Options for Plotly.newPlot on the page; not part of the figure.
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
+
+_HOVER_VALUE = "%{y:,.2~f}"
+_HOVER_FORMAT = {periods.MONTHLY: "%b %Y", periods.QUARTERLY: "%Y Q%q", periods.ANNUAL: "%Y"}
+
+
+def format_value(value: float | None, unit: str = "", signed: bool = False) -> str:
+    """A value as people read it: thousands separated, at most two decimals, with its unit."""
+    if value is None:
+        return ""
+    text = f"{value:+,.2f}" if signed else f"{value:,.2f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    if text in ("-0", "+0"):
+        text = "0"
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str, Any]:
+    """The full chart of one measure as a JSON-ready plotly figure dict."""
+    traces: list[go.Scatter] = []
+    annotations: list[dict[str, Any]] = []
+    current = series.current_trajectory
+    tolerance = float(series.tolerance or 0)
+    plan = planned_path(series)
+
+    if plan and tolerance > 0:
+        traces.extend(_tolerance_band(plan, tolerance, series.direction))
+    earlier = [t for t in series.trajectories if t is not current]
+    for position, trajectory in enumerate(earlier):
+        traces.append(_earlier_trajectory(trajectory, position))
+    if plan:
+        traces.append(
+            go.Scatter(
+                name=NAME_CURRENT,
+                x=[_iso(p.period) for p in plan],
+                y=[p.value for p in plan],
+                mode="lines",
+                line={"color": BLUE, "width": 2.5, "dash": "solid"},
+                hovertemplate=_HOVER_VALUE,
+                legendrank=3,
+            )
+        )
+    if performance.forecast is not None:
+        points = performance.forecast.points
+        traces.append(
+            go.Scatter(
+                name=NAME_FORECAST,
+                x=[_iso(p.period) for p in points],
+                y=[p.value for p in points],
+                mode="lines",
+                line={"color": VERMILLION, "width": 2, "dash": "dashdot"},
+                hovertemplate=_HOVER_VALUE,
+                legendrank=5,
+            )
+        )
+    traces.extend(_actuals(series))
+    if series.milestones:
+        traces.append(_milestones(series))
+
+    span = _date_span(series, performance)
+    if series.target_value is not None and span is not None:
+        target = float(series.target_value)
+        traces.append(
+            go.Scatter(
+                name=NAME_TARGET,
+                x=[_iso(span[0]), _iso(span[1])],
+                y=[target, target],
+                mode="lines",
+                line={"color": PURPLE, "width": 1.5, "dash": "dash"},
+                hovertemplate=_HOVER_VALUE,
+                legendrank=6,
+            )
+        )
+        annotations.append(
+            {
+                "x": _iso(span[1]),
+                "y": target,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": html.escape(_target_text(series)),
+                "font": {"color": BLACK, "size": 12},
+            }
+        )
+    if span is None:
+        annotations.append(
+            {
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "text": NO_DATA_MESSAGE,
+                "font": {"size": 14},
+            }
+        )
+
+    figure = go.Figure(data=traces, layout=_layout(series, annotations))
+    return _plain(figure)
+
+
+def sparkline_figure(series: MeasureSeries) -> dict[str, Any]:
+    """A tiny chart for dashboards: actuals against the current trajectory, no axes.
+
+    Built as a plain dict rather than through plotly.graph_objects, whose validation costs
+    about 20 ms a figure: too much for a dashboard of hundreds. Tests check that plotly accepts
+    it.
+    """
+    traces: list[dict[str, Any]] = []
+    plan = planned_path(series)
+    if plan:
+        traces.append(
+            {
+                "type": "scatter",
+                "name": NAME_CURRENT,
+                "x": [_iso(p.period) for p in plan],
+                "y": [p.value for p in plan],
+                "mode": "lines",
+                "line": {"color": BLUE, "width": 1, "dash": "dot"},
+            }
+        )
+    if series.actuals:
+        actuals = sorted(series.actuals, key=lambda a: a.period)
+        traces.append(
+            {
+                "type": "scatter",
+                "name": NAME_ACTUAL,
+                "x": [_iso(a.period) for a in actuals],
+                "y": [float(a.value) for a in actuals],
+                "mode": "lines",
+                "line": {"color": BLACK, "width": 1.5},
+            }
+        )
+    layout = {
+        "template": {},
+        "height": 40,
+        "width": 160,
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "showlegend": False,
+        "hovermode": False,
+        "xaxis": {"visible": False, "fixedrange": True},
+        "yaxis": {"visible": False, "fixedrange": True},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+    }
+    return {"data": traces, "layout": layout}
+
+
+def table_rows(series: MeasureSeries, performance: Performance) -> list[dict[str, Any]]:
+    """The data table under the chart (its accessible alternative): one row per period from
+    the first to the last of the current trajectory and the actuals, skipping periods that
+    have neither a plan nor an actual."""
+    current = series.current_trajectory
+    actuals = {a.period: a for a in series.actuals}
+    known = list(actuals) + ([p.period for p in current.points] if current else [])
+    if not known:
+        return []
+    tolerance = float(series.tolerance or 0)
+    rows = []
+    period, last = min(known), max(known)
+    while period <= last:
+        planned = planned_at(current, period)
+        actual = actuals.get(period)
+        if planned is not None or actual is not None:
+            value = None if actual is None else float(actual.value)
+            variance = None if value is None or planned is None else value - planned
+            status = (
+                None if value is None else status_of(series.direction, value, planned, tolerance)
+            )
+            rows.append(
+                {
+                    "period": period,
+                    "label": periods.label(period, series.frequency),
+                    "planned": planned,
+                    "actual": value,
+                    "provisional": bool(actual and actual.provisional),
+                    "note": actual.note if actual else "",
+                    "variance": variance,
+                    "status": status,
+                    "status_label": STATUS_LABELS[status] if status else "",
+                    "is_latest": period == performance.latest_period,
+                    "planned_text": format_value(planned, series.unit),
+                    "actual_text": format_value(value, series.unit),
+                    "variance_text": format_value(variance, series.unit, signed=True),
+                }
+            )
+        period = periods.step(period, series.frequency)
+    return rows
+
+
+def planned_path(series: MeasureSeries) -> list[Point]:
+    """The current trajectory at every period from its first point to its last, or to the
+    latest actual if that is later: exactly the plan that status is judged against (straight
+    lines between points, level after the last), with a value at each period for hover."""
+    current = series.current_trajectory
+    if current is None or not current.points:
+        return []
+    first = min(p.period for p in current.points)
+    last = max([p.period for p in current.points] + [a.period for a in series.actuals])
+    path = []
+    period = first
+    while period <= last:
+        value = planned_at(current, period)
+        if value is not None:
+            path.append(Point(period, value))
+        period = periods.step(period, series.frequency)
+    return path
+
+
+def _tolerance_band(plan: list[Point], tolerance: float, direction: str) -> list[go.Scatter]:
+    # Only the worse side of the plan is a band: doing better than planned is on track.
+    sign = 1 if direction == "lower" else -1
+    x = [_iso(p.period) for p in plan]
+    edge = [p.value + sign * tolerance for p in plan]
+    values = [p.value for p in plan]
+    common = {
+        "x": x,
+        "mode": "lines",
+        "line": {"width": 0, "color": BLUE},
+        "legendgroup": "tolerance",
+        "hoverinfo": "skip",
+        "name": NAME_TOLERANCE,
+    }
+    return [
+        go.Scatter(y=values, showlegend=False, **common),
+        go.Scatter(y=edge, fill="tonexty", fillcolor=BAND_FILL, legendrank=4, **common),
+    ]
+
+
+def _earlier_trajectory(trajectory: TrajectorySeries, position: int) -> go.Scatter:
+    name = NAME_EARLIER.format(number=trajectory.number, label=trajectory.label)
+    return go.Scatter(
+        name=html.escape(name),
+        x=[_iso(p.period) for p in trajectory.points],
+        y=[float(p.value) for p in trajectory.points],
+        mode="lines",
+        line={
+            "color": GREY,
+            "width": 1.5,
+            "dash": EARLIER_DASHES[position % len(EARLIER_DASHES)],
+        },
+        visible="legendonly",
+        hovertemplate=_HOVER_VALUE,
+        legendrank=10 + position,
+    )
+
+
+def _actuals(series: MeasureSeries) -> list[go.Scatter]:
+    actuals = sorted(series.actuals, key=lambda a: a.period)
+    if not actuals:
+        return []
+    traces = [
+        go.Scatter(
+            name=NAME_ACTUAL,
+            x=[_iso(a.period) for a in actuals],
+            y=[float(a.value) for a in actuals],
+            # The line joins final and provisional points alike; each point's marker says which.
+            mode="lines+markers",
+            line={"color": BLACK, "width": 2},
+            marker={
+                "color": BLACK,
+                "size": [9 if a.provisional else 7 for a in actuals],
+                "symbol": [SYMBOL_PROVISIONAL if a.provisional else SYMBOL_FINAL for a in actuals],
+            },
+            text=[" (provisional)" if a.provisional else "" for a in actuals],
+            hovertemplate=_HOVER_VALUE + "%{text}",
+            legendrank=1,
+        )
+    ]
+    provisional = [a for a in actuals if a.provisional]
+    if provisional:
+        # Its own legend entry; hover is already on the Actual trace.
+        traces.append(
+            go.Scatter(
+                name=NAME_PROVISIONAL,
+                x=[_iso(a.period) for a in provisional],
+                y=[float(a.value) for a in provisional],
+                mode="markers",
+                marker={"color": BLACK, "size": 9, "symbol": SYMBOL_PROVISIONAL},
+                hoverinfo="skip",
+                legendrank=2,
+            )
+        )
+    return traces
+
+
+def _milestones(series: MeasureSeries) -> go.Scatter:
+    marks = sorted(series.milestones, key=lambda m: m.due)
+    return go.Scatter(
+        name=NAME_MILESTONES,
+        x=[_iso(m.due) for m in marks],
+        y=[0] * len(marks),
+        # A hidden second y axis from 0 to 1 pins the markers to the foot of the plot whatever
+        # the measure's scale.
+        yaxis="y2",
+        mode="markers",
+        marker={
+            "color": GREEN,
+            "size": 12,
+            "symbol": [MILESTONE_SYMBOLS.get(m.status, "triangle-up-open") for m in marks],
+            "line": {"width": 1.5, "color": GREEN},
+        },
+        cliponaxis=False,
+        hovertext=[
+            html.escape(f"{m.title} ({m.status_label}), due {m.due:%d %b %Y}") for m in marks
+        ],
+        hovertemplate="%{hovertext}",
+        legendrank=7,
+    )
+
+
+def _layout(series: MeasureSeries, annotations: list[dict[str, Any]]) -> go.Layout:
+    axis = {
+        "showline": True,
+        "linecolor": BLACK,
+        "ticks": "outside",
+        "gridcolor": "#E5E5E5",
+        "zeroline": False,
+    }
+    return go.Layout(
+        template="none",
+        font={"family": FONT, "size": 14, "color": BLACK},
+        hovermode="x unified",
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.15, "yanchor": "top"},
+        margin={"l": 60, "r": 20, "t": 20, "b": 40},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        xaxis={**axis, "type": "date", "hoverformat": _HOVER_FORMAT[series.frequency]},
+        yaxis={**axis, "title": {"text": html.escape(series.unit)}},
+        yaxis2={
+            "overlaying": "y",
+            "range": [0, 1],
+            "visible": False,
+            "fixedrange": True,
+        },
+        annotations=annotations,
+    )
+
+
+def _target_text(series: MeasureSeries) -> str:
+    text = f"Target: {format_value(float(series.target_value or 0), series.unit)}"
+    if series.target_date:
+        text += f" by {series.target_date:%B %Y}"
+    return text
+
+
+def _date_span(series: MeasureSeries, performance: Performance) -> tuple[date, date] | None:
+    days = [p.period for t in series.trajectories for p in t.points]
+    days += [a.period for a in series.actuals]
+    if performance.forecast is not None:
+        days += [p.period for p in performance.forecast.points]
+    if not days:
+        return None
+    days += [m.due for m in series.milestones]
+    if series.target_date:
+        days.append(series.target_date)
+    return min(days), max(days)
+
+
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+def _plain(figure: go.Figure) -> dict[str, Any]:
+    # Round-trip through plotly's own encoder so the dict holds only JSON types (no numpy
+    # arrays or dates), ready for json_script or an image renderer.
+    plain: dict[str, Any] = json.loads(figure.to_json())
+    return plain

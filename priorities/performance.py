@@ -1,0 +1,273 @@
+"""Derived performance of a measure: status against its current trajectory and a forecast.
+
+Everything here is a pure function of a MeasureSeries (priorities/series.py), so the same
+answers serve the priority page, dashboards and documents, and nothing is ever stored or typed
+in by hand.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from . import periods
+from .series import ActualPoint, MeasureSeries, Point, TrajectorySeries
+
+ON_TRACK = "on_track"
+WITHIN_TOLERANCE = "within_tolerance"
+OFF_TRACK = "off_track"
+NO_DATA = "no_data"
+
+STATUS_LABELS = {
+    ON_TRACK: "On track",
+    WITHIN_TOLERANCE: "Within tolerance",
+    OFF_TRACK: "Off track",
+    NO_DATA: "No data",
+}
+
+HIGHER = "higher"
+LOWER = "lower"
+
+# How many recent periods the trend is fitted over, by frequency, and the fewest actuals in
+# that window that make a trend worth projecting.
+TREND_WINDOW = {periods.MONTHLY: 12, periods.QUARTERLY: 8, periods.ANNUAL: 5}
+MIN_TREND_POINTS = 3
+# With no deadline and no target date, project this many periods ahead.
+DEFAULT_HORIZON = 12
+
+_PERIOD_NOUN = {periods.MONTHLY: "month", periods.QUARTERLY: "quarter", periods.ANNUAL: "year"}
+_MONTHS_PER_PERIOD = {periods.MONTHLY: 1, periods.QUARTERLY: 3, periods.ANNUAL: 12}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    points: list[Point]  # from the latest actual's period to the deadline's period, inclusive
+    deadline: date  # the period the forecast runs to
+    value_at_deadline: float
+    target_value: float | None
+    gap_to_target: float | None  # positive: short of target; negative: beyond it
+    will_meet_target: bool | None
+    slope_per_period: float
+    method: str
+
+
+@dataclass(frozen=True)
+class Performance:
+    status: str
+    status_label: str
+    latest_period: date | None = None
+    latest_label: str = ""
+    latest_value: float | None = None
+    latest_provisional: bool = False
+    planned_value: float | None = None
+    variance: float | None = None  # actual - planned, signed
+    better_by: float | None = None  # positive when better than planned, whatever the direction
+    tolerance: float = 0.0
+    target_met: bool | None = None  # the actual for the target period against the target
+    forecast: Forecast | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return self.status != NO_DATA
+
+
+def period_of(day: date, frequency: str) -> date:
+    """The start of the period of this frequency that contains `day`."""
+    if frequency == periods.QUARTERLY:
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    if frequency == periods.ANNUAL:
+        return date(day.year, 1, 1)
+    return date(day.year, day.month, 1)
+
+
+def planned_at(trajectory: TrajectorySeries | None, period: date) -> float | None:
+    """The trajectory's value at `period`, interpolated linearly by date between its points.
+
+    After the last point the plan holds at the last value (a trajectory that ends at its target
+    means "stay there"); before the first point there is no plan, so None.
+    """
+    if trajectory is None or not trajectory.points:
+        return None
+    points = sorted(trajectory.points, key=lambda p: p.period)
+    if period < points[0].period:
+        return None
+    if period >= points[-1].period:
+        return float(points[-1].value)
+    for before, after in zip(points, points[1:], strict=False):
+        if before.period <= period <= after.period:
+            if period == before.period:
+                return float(before.value)
+            span = (after.period - before.period).days
+            share = (period - before.period).days / span
+            return float(before.value) + share * (float(after.value) - float(before.value))
+    return None  # unreachable: the period lies between the first and last points
+
+
+def better_by(direction: str, actual: float, reference: float) -> float:
+    """How far `actual` is better than `reference`: positive is better, whichever way is up."""
+    difference = actual - reference
+    return -difference if direction == LOWER else difference
+
+
+def status_of(direction: str, actual: float, planned: float | None, tolerance: float) -> str:
+    if planned is None:
+        return NO_DATA
+    ahead = better_by(direction, actual, planned)
+    if _at_least(ahead, 0.0):
+        return ON_TRACK
+    if _at_least(ahead, -abs(tolerance)):
+        return WITHIN_TOLERANCE
+    return OFF_TRACK
+
+
+def status_series(series: MeasureSeries) -> list[tuple[date, str]]:
+    """The status at every actual's period, oldest first: when the measure went off track."""
+    trajectory = series.current_trajectory
+    tolerance = float(series.tolerance or 0)
+    return [
+        (
+            actual.period,
+            status_of(
+                series.direction,
+                float(actual.value),
+                planned_at(trajectory, actual.period),
+                tolerance,
+            ),
+        )
+        for actual in _sorted_actuals(series.actuals)
+    ]
+
+
+def assess(series: MeasureSeries, as_at: date | None = None) -> Performance:
+    """Status against the current trajectory at the latest actual (on or before `as_at`)."""
+    tolerance = float(series.tolerance or 0)
+    actuals = _sorted_actuals(series.actuals)
+    if as_at is not None:
+        actuals = [a for a in actuals if a.period <= as_at]
+    if not actuals:
+        return Performance(status=NO_DATA, status_label=STATUS_LABELS[NO_DATA], tolerance=tolerance)
+    latest = actuals[-1]
+    value = float(latest.value)
+    planned = planned_at(series.current_trajectory, latest.period)
+    status = status_of(series.direction, value, planned, tolerance)
+    return Performance(
+        status=status,
+        status_label=STATUS_LABELS[status],
+        latest_period=latest.period,
+        latest_label=periods.label(latest.period, series.frequency),
+        latest_value=value,
+        latest_provisional=latest.provisional,
+        planned_value=planned,
+        variance=None if planned is None else value - planned,
+        better_by=None if planned is None else better_by(series.direction, value, planned),
+        tolerance=tolerance,
+        target_met=_target_met(series, actuals),
+        forecast=forecast(series, actuals),
+    )
+
+
+def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) -> Forecast | None:
+    """Project the recent trend to the deadline.
+
+    A least-squares straight line is fitted to the actuals in the last N periods (N by
+    frequency, TREND_WINDOW), so gaps in the data are spaced by time, not by count. The line's
+    slope is projected from the latest actual, so the forecast starts where the data ends.
+    It runs to the priority's deadline, else the measure's target date, else DEFAULT_HORIZON
+    periods ahead. None when fewer than MIN_TREND_POINTS actuals fall in the window, or when
+    the deadline is not after the latest actual (the outcome is then in the data: see
+    Performance.target_met).
+    """
+    frequency = series.frequency
+    actuals = _sorted_actuals(series.actuals if actuals is None else actuals)
+    if len(actuals) < MIN_TREND_POINTS:
+        return None
+    latest = actuals[-1]
+    window = TREND_WINDOW[frequency]
+    latest_index = _period_index(latest.period, frequency)
+    recent = [a for a in actuals if _period_index(a.period, frequency) > latest_index - window]
+    if len(recent) < MIN_TREND_POINTS:
+        return None
+    trend = pd.Series(
+        [float(a.value) for a in recent],
+        index=pd.Index([_period_index(a.period, frequency) for a in recent], dtype="float64"),
+    )
+    slope = _least_squares_slope(trend)
+    if not math.isfinite(slope):
+        return None
+
+    end_day = series.deadline or series.target_date
+    if end_day is not None:
+        end = period_of(end_day, frequency)
+        horizon = _period_index(end, frequency) - latest_index
+        if horizon <= 0:
+            return None
+    else:
+        horizon = DEFAULT_HORIZON
+    # Counts and rates cannot go below zero, whatever a falling straight line says.
+    floor = 0.0 if all(float(a.value) >= 0 for a in actuals) else -math.inf
+    start = float(latest.value)
+    points = [
+        Point(periods.step(latest.period, frequency, k), max(floor, start + slope * k))
+        for k in range(horizon + 1)
+    ]
+    at_deadline = points[-1].value
+
+    target = None if series.target_value is None else float(series.target_value)
+    gap = None if target is None else -better_by(series.direction, at_deadline, target)
+    noun = _PERIOD_NOUN[frequency]
+    return Forecast(
+        points=points,
+        deadline=points[-1].period,
+        value_at_deadline=at_deadline,
+        target_value=target,
+        gap_to_target=gap,
+        will_meet_target=None if gap is None else _at_least(0.0, gap),
+        slope_per_period=slope,
+        method=(
+            f"Straight-line trend fitted to the {len(recent)} actuals from "
+            f"{periods.label(recent[0].period, frequency)} to "
+            f"{periods.label(latest.period, frequency)} (least squares, up to {window} {noun}s), "
+            f"projected from the latest actual to {periods.label(points[-1].period, frequency)}."
+        ),
+    )
+
+
+def _target_met(series: MeasureSeries, actuals: list[ActualPoint]) -> bool | None:
+    """Whether the actual for the period of the target date meets the target value; None while
+    that actual is not in (or there is no target)."""
+    if series.target_value is None:
+        return None
+    due = series.target_date or series.deadline
+    if due is None:
+        return None
+    period = period_of(due, series.frequency)
+    for actual in actuals:
+        if actual.period == period:
+            return _at_least(
+                better_by(series.direction, float(actual.value), float(series.target_value)), 0.0
+            )
+    return None
+
+
+def _least_squares_slope(trend: pd.Series) -> float:
+    """Slope of the ordinary least-squares line through the series (value against index)."""
+    x = trend.index.to_numpy()
+    y = trend.to_numpy()
+    dx = x - x.mean()
+    denominator = float((dx * dx).sum())
+    return float((dx * (y - y.mean())).sum()) / denominator if denominator else math.nan
+
+
+def _sorted_actuals(actuals: list[ActualPoint]) -> list[ActualPoint]:
+    return sorted(actuals, key=lambda a: a.period)
+
+
+def _period_index(day: date, frequency: str) -> int:
+    return (day.year * 12 + day.month - 1) // _MONTHS_PER_PERIOD[frequency]
+
+
+def _at_least(value: float, bound: float) -> bool:
+    # Interpolated plans are floats: a value that equals its bound to the last few bits counts
+    # as meeting it, so 4,385 against a plan of 4,385.0000000001 is on track.
+    return value >= bound or math.isclose(value, bound, rel_tol=1e-9, abs_tol=1e-9)
