@@ -38,3 +38,97 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class DocumentKind(models.TextChoices):
+    DELIVERY_REPORT = "delivery_report", "Six-monthly delivery report"
+    PM_NOTE = "pm_note", "Monthly note to the Prime Minister"
+    STOCKTAKE_PACK = "stocktake_pack", "Stocktake pack"
+    REVIEW_REPORT = "review_report", "Priority review report"
+
+
+class DocumentFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word"
+
+
+class DocumentStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Building"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_BUILD_STATUSES = [DocumentStatus.QUEUED, DocumentStatus.RUNNING]
+
+
+class GeneratedDocument(models.Model):
+    """One build of one document. Each finished build of the same kind, subject and format gets
+    the next version number; earlier versions stay downloadable. At most one build per kind,
+    subject and format is queued or running at a time (a partial unique constraint)."""
+
+    DEPARTMENT_PATHS = ("departments",)
+
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    format = models.CharField(max_length=5, choices=DocumentFormat.choices)
+    # A stable key of what the document is about, e.g. "round=3;department=HO".
+    subject_key = models.CharField(max_length=200)
+    subject = models.JSONField(default=dict)
+    title = models.CharField(max_length=300)
+    # Who may download it: officials and department ministers of these departments. A document
+    # with none (the whole portfolio) is for the unit and unscoped ministers only.
+    departments = models.ManyToManyField(Department, blank=True, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="documents/", blank=True)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the file")
+    size = models.PositiveIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    marking = models.CharField(max_length=60)
+    data_as_at = models.DateField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_key", "format"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_build_per_document",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "subject_key", "format", "version"],
+                name="document_version_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        version = f" v{self.version}" if self.version else ""
+        return f"{self.title} ({self.get_format_display()}){version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_BUILD_STATUSES
+
+
+class DocumentDownload(models.Model):
+    document = models.ForeignKey(
+        GeneratedDocument, on_delete=models.PROTECT, related_name="downloads"
+    )
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} downloaded {self.document} at {self.at}"

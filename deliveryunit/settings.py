@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -212,7 +213,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_TIME_LIMIT = 20 * 60
+# A static schedule (Celery's own beat, no database scheduler). The PM note task runs on the
+# first three days of each month and builds only on the first working day.
+CELERY_BEAT_SCHEDULE = {
+    "monthly-pm-note": {
+        "task": "deliveryunit.tasks.build_monthly_pm_note",
+        "schedule": crontab(minute=0, hour=7, day_of_month="1-3"),
+    },
+    "sweep-stuck-documents": {
+        "task": "deliveryunit.tasks.sweep_stuck_documents",
+        "schedule": crontab(minute="*/5"),
+    },
+}
 
 # Email (minutes go to their distribution list): the console in development, SMTP in production.
 if PRODUCTION:

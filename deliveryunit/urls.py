@@ -11,5 +11,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("priorities/", include("priorities.urls")),
     path("assessments/", include("assessments.urls")),
+    path("documents/", include("deliveryunit.urls_documents")),
     path("admin/", admin.site.urls),
 ]

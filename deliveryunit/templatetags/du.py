@@ -20,3 +20,16 @@ def duration_words(value: timedelta | None) -> str:
     if minutes or not parts:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def css_string(value: object) -> str:
+    """Text made safe inside a double-quoted CSS string (page headers and footers in PDFs):
+    every character outside plain letters, digits and spaces becomes a CSS escape."""
+    out = []
+    for char in str(value):
+        if char.isalnum() or char in " -_.,:/":
+            out.append(char)
+        else:
+            out.append(f"\\{ord(char):06x}")
+    return "".join(out)
