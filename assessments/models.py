@@ -40,13 +40,23 @@ class RoundGuarded(models.Model):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         _guard(self.guarded_round_id())
+        if self.pk is not None:
+            # Moving a row out of a published round is a change to that round too.
+            _guard(self.stored_round_id())
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         _guard(self.guarded_round_id())
+        if self.pk is not None:
+            _guard(self.stored_round_id())
         return super().delete(*args, **kwargs)
 
     def guarded_round_id(self) -> int | None:
+        """The round this row belongs to as it is about to be saved."""
+        raise NotImplementedError
+
+    def stored_round_id(self) -> int | None:
+        """The round this row belongs to in the database."""
         raise NotImplementedError
 
 
@@ -237,6 +247,9 @@ class Assessment(RoundGuarded):
     def guarded_round_id(self) -> int | None:
         return self.round_id
 
+    def stored_round_id(self) -> int | None:
+        return Assessment.objects.filter(pk=self.pk).values_list("round_id", flat=True).first()
+
     def judgement(self, code: str) -> str:
         return getattr(self, code)
 
@@ -266,6 +279,13 @@ class AreaRating(RoundGuarded):
             .first()
         )
 
+    def stored_round_id(self) -> int | None:
+        return (
+            Assessment.objects.filter(area_ratings__pk=self.pk)
+            .values_list("round_id", flat=True)
+            .first()
+        )
+
 
 class KeyChallenge(RoundGuarded):
     assessment = models.ForeignKey(
@@ -286,6 +306,13 @@ class KeyChallenge(RoundGuarded):
     def guarded_round_id(self) -> int | None:
         return (
             Assessment.objects.filter(pk=self.assessment_id)
+            .values_list("round_id", flat=True)
+            .first()
+        )
+
+    def stored_round_id(self) -> int | None:
+        return (
+            Assessment.objects.filter(key_challenges__pk=self.pk)
             .values_list("round_id", flat=True)
             .first()
         )

@@ -6,7 +6,7 @@ every priority in scope; reopening needs a reason, which is recorded; two people
 assessment from the same version cannot overwrite each other (ConflictError).
 """
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -52,12 +52,10 @@ TEXT_FIELDS = [f"{code}_rationale" for code in JUDGEMENT_FIELDS] + [
 ]
 
 
-@dataclass(frozen=True)
 class PublishRefused(Exception):
-    missing: list[tuple[Priority, str]]  # (priority, what is missing)
-
-    def __str__(self) -> str:
-        return PUBLISH_INCOMPLETE
+    def __init__(self, missing: list[tuple[Priority, str]]):
+        super().__init__(PUBLISH_INCOMPLETE)
+        self.missing = missing  # (priority, what it lacks)
 
 
 def _attribute(instance: Any, by: Any) -> None:
@@ -151,7 +149,32 @@ def round_publish(*, round_: AssessmentRound, by: Any) -> AssessmentRound:
 
 
 def _round_published(round_id: int) -> None:
-    """Hook for work that follows publication (the delivery reports are queued here)."""
+    """Queue the round's delivery reports, PDF and Word, for the whole portfolio and for each
+    department leading a priority in the round. A report already being built (or one with
+    nothing to report) is skipped: publishing never fails for want of a document."""
+    from deliveryunit import documents
+    from deliveryunit.models import DocumentKind
+
+    from .documents import DeliveryReportBuilder
+
+    department_ids = sorted(
+        set(
+            Priority.objects.filter(assessment_rounds=round_id).values_list(
+                "lead_department_id", flat=True
+            )
+        )
+    )
+    for department in ["", *department_ids]:
+        for fmt in DeliveryReportBuilder.formats:
+            try:
+                documents.document_request(
+                    kind=DocumentKind.DELIVERY_REPORT,
+                    format=fmt,
+                    subject={"round": round_id, "department": department},
+                    by=None,
+                )
+            except documents.DocumentRefused:
+                continue
 
 
 @transaction.atomic
@@ -178,6 +201,9 @@ def performance_snapshot(priority: Priority, as_at: date) -> list[dict[str, Any]
     """Each measure of the priority against its current trajectory as at `as_at`."""
     rows = []
     for series in measure_series_for_priorities([priority]).values():
+        # Judge against the trajectory that was agreed at the time, not a later re-profile.
+        in_force = [t for t in series.trajectories if t.agreed_on <= as_at]
+        series = replace(series, trajectories=in_force)
         result = perf.assess(series, as_at=as_at)
         rows.append(
             {
@@ -360,10 +386,13 @@ def assessment_refresh_snapshot(*, assessment: Assessment, by: Any) -> Assessmen
 
 
 def _bump(assessment: Assessment, by: Any) -> None:
-    """Key challenges are part of the assessment: a change to them is a new version of it."""
+    """Key challenges are part of the assessment: a change to them is a new version of it, and
+    sends an agreed assessment back to submitted so the moderator sees it again."""
     assessment.version += 1
+    if assessment.status == AssessmentStatus.AGREED:
+        assessment.status = AssessmentStatus.SUBMITTED
     _attribute(assessment, by)
-    assessment.save(update_fields=["version"])
+    assessment.save(update_fields=["version", "status"])
 
 
 @transaction.atomic
