@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from assessments.demo import load_assessments
 from deliveryunit import demo
+from priorities.demo import load_priorities
 
 
 class Command(BaseCommand):
@@ -8,21 +10,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         logins = demo.load_foundation()
-        for loader in demo_loaders():
-            loader()
+        load_priorities()
+        load_assessments()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for each: {demo.DEMO_PASSWORD}):")
         for username, role, department in logins:
             self.stdout.write(f"  {username:<10} {role:<22} {department}")
-
-
-def demo_loaders():  # type: ignore[no-untyped-def]
-    """Each app's demo portfolio, in dependency order."""
-    loaders = []
-    try:
-        from priorities.demo import load_priorities
-    except ImportError:
-        pass
-    else:
-        loaders.append(load_priorities)
-    return loaders
