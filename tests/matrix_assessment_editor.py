@@ -1,0 +1,165 @@
+"""Permission-matrix rows for the assessment editor, its actions, key challenges, the read-only
+assessment page and its history.
+
+The builder makes a round in draft judging a Home Office priority ("own") and a Department of
+Health priority ("other"), each with a complete, submitted assessment and one key challenge, so
+that every action can succeed for the roles allowed it: ctx.assessment_round,
+ctx.assessment_priority, ctx.assessment and ctx.key_challenge, each {"own": ..., "other": ...}
+except the round.
+"""
+
+from datetime import date
+
+from django.urls import reverse
+
+from .factories import PriorityFactory
+from .permission_matrix import Row, editors_only, register, scoped_read
+
+JUDGEMENTS = {"challenge": "H", "planning": "AG", "capacity": "AG", "stage": "2", "likelihood": "G"}
+
+
+def build_assessments(ctx) -> None:
+    if getattr(ctx, "assessment", None) is not None:
+        return
+    from assessments import services
+
+    world = ctx.world
+    analyst = world.users["analyst"]
+    priorities = {
+        side: PriorityFactory(
+            code=f"AE-{department.code}",
+            title=f"Assessed priority {side}",
+            lead_department=department,
+        )
+        for side, department in (("own", world.own), ("other", world.other))
+    }
+    ctx.assessment_round = services.round_create(
+        by=world.users["unit_lead"],
+        name="Editor matrix round",
+        date=date(2003, 12, 31),
+        priorities=list(priorities.values()),
+    )
+    ctx.assessment_priority = priorities
+    ctx.assessment, ctx.key_challenge = {}, {}
+    for side, priority in priorities.items():
+        assessment = services.assessment_start(
+            round_=ctx.assessment_round, priority=priority, by=analyst
+        )
+        assessment = services.assessment_save(
+            assessment=assessment,
+            by=analyst,
+            expected_version=assessment.version,
+            judgements=JUDGEMENTS,
+            texts={"likelihood_rationale": "On course."},
+        )
+        assessment = services.assessment_submit(
+            assessment=assessment, by=analyst, expected_version=assessment.version
+        )
+        ctx.key_challenge[side] = services.key_challenge_add(
+            assessment=assessment, by=analyst, title=f"Challenge {side}"
+        )
+        assessment.refresh_from_db()
+        ctx.assessment[side] = assessment
+
+
+def _assessment_url(name: str):
+    return lambda ctx, side: reverse(name, args=[ctx.assessment[side].pk])
+
+
+def _challenge_url(name: str):
+    return lambda ctx, side: reverse(name, args=[ctx.key_challenge[side].pk])
+
+
+def _edit_url(ctx, side) -> str:
+    return reverse(
+        "assessments:assessment_edit",
+        args=[ctx.assessment_round.pk, ctx.assessment_priority[side].pk],
+    )
+
+
+def _version(ctx, side) -> dict:
+    return {"version": ctx.assessment[side].version}
+
+
+def _editor_form(ctx, side) -> dict:
+    return {"editor": "1", "version": ctx.assessment[side].version, **JUDGEMENTS}
+
+
+# Agreeing and returning are the unit lead's: analysts are refused (403) like readers.
+UNIT_LEAD_ONLY = {
+    "analyst": 403,
+    "unit_lead": 302,
+    "minister_all": 403,
+    "minister": (403, 404),
+    "official": (403, 404),
+}
+
+register(
+    Row("assessments:assessment_edit", _edit_url, editors_only()),
+    Row(
+        "assessments:assessment_edit (save)",
+        _edit_url,
+        editors_only(302),
+        method="post",
+        data=_editor_form,
+    ),
+    Row(
+        "assessments:assessment_detail",
+        _assessment_url("assessments:assessment_detail"),
+        scoped_read(),
+    ),
+    Row(
+        "assessments:assessment_history",
+        _assessment_url("assessments:assessment_history"),
+        scoped_read(),
+    ),
+    Row(
+        "assessments:assessment_submit",
+        _assessment_url("assessments:assessment_submit"),
+        editors_only(302),
+        method="post",
+        data=_version,
+    ),
+    Row(
+        "assessments:assessment_agree",
+        _assessment_url("assessments:assessment_agree"),
+        UNIT_LEAD_ONLY,
+        method="post",
+        data=_version,
+    ),
+    Row(
+        "assessments:assessment_return",
+        _assessment_url("assessments:assessment_return"),
+        UNIT_LEAD_ONLY,
+        method="post",
+        data=_version,
+    ),
+    Row(
+        "assessments:challenge_add",
+        _assessment_url("assessments:challenge_add"),
+        editors_only(302),
+        method="post",
+        data=lambda ctx, side: {"title": "Another challenge"},
+    ),
+    Row(
+        "assessments:challenge_update",
+        _challenge_url("assessments:challenge_update"),
+        editors_only(302),
+        method="post",
+        data=lambda ctx, side: {"title": "Renamed challenge", "progress": "Moving."},
+    ),
+    Row(
+        "assessments:challenge_move",
+        _challenge_url("assessments:challenge_move"),
+        editors_only(302),
+        method="post",
+        data=lambda ctx, side: {"direction": "down"},
+    ),
+    Row(
+        "assessments:challenge_remove",
+        _challenge_url("assessments:challenge_remove"),
+        editors_only(302),
+        method="post",
+    ),
+    builder=build_assessments,
+)
