@@ -68,7 +68,9 @@ MATRIX: list[Row] = [
     # The Django admin is for superusers only (none in the matrix): sent to its own login.
     Row("admin", lambda ctx, side: reverse("admin:index"), everyone(302)),
     Row("priorities:list", lambda ctx, side: reverse("priorities:list"), everyone(200)),
-    Row("assessments:round_list", lambda ctx, side: reverse("assessments:round_list"), everyone(200)),
+    Row(
+        "assessments:round_list", lambda ctx, side: reverse("assessments:round_list"), everyone(200)
+    ),
 ]
 
 
