@@ -354,15 +354,22 @@ def grid(user: Any, department: Department | int | None = None, rounds: int = 3)
     `department` when one is given, that the user may see; a visible parent outside the
     department filter is kept as a context row so its sub-targets stay under it.
     """
-    shown = list(rounds_for_user(user)[: max(rounds, 0)])
-    shown.reverse()
-    round_ids = [r.pk for r in shown]
     department_id = department.pk if isinstance(department, Department) else department
-
     visible = visible_priorities(user)
     candidates = visible
+    available = rounds_for_user(user)
     if department_id is not None:
         candidates = candidates.filter(lead_department_id=department_id)
+        # A department's grid shows the rounds that judged its priorities, not rounds that
+        # happen to be newer but cover other departments only.
+        available = available.filter(
+            pk__in=_membership()
+            .filter(priority_id__in=candidates.values("pk"))
+            .values("assessmentround_id")
+        )
+    shown = list(available[: max(rounds, 0)])
+    shown.reverse()
+    round_ids = [r.pk for r in shown]
 
     assessed: dict[tuple[int, int], tuple[str, ...]] = {}
     for round_id, priority_id, *codes in Assessment.objects.filter(

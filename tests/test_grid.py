@@ -216,7 +216,8 @@ def test_a_sub_target_led_elsewhere_keeps_its_parent_as_context(client, world, t
         "Health checks",
     ]
     assert "du-indent-1" in select(rows[2], "th")[0].get("class")
-    assert _cells(rows[1]) == [""] * 15
+    # Only the round that covers the Department of Health's priorities is shown.
+    assert _cells(rows[1]) == [""] * 5
 
 
 # --- the seed's table -------------------------------------------------------------------------
@@ -359,3 +360,17 @@ def test_grid_runs_the_same_queries_at_300_priorities_by_10_rounds_as_at_3_by_2(
     with django_assert_max_num_queries(len(small_page)):
         page = _page(client, official, f"{GRID_URL}?rounds=10")
     assert len(_body_rows(page)) == 300
+
+
+def test_a_department_grid_shows_the_rounds_that_judged_its_priorities(world, tree, rounds):
+    """A newer round covering only other departments does not push the department's rounds
+    out of its grid."""
+    newer_elsewhere = make_round(
+        "June 2004",
+        date(2004, 6, 30),
+        [PriorityFactory(code="DH 9", lead_department=world.other)],
+        by=world.users["unit_lead"],
+    )
+    result = selectors.grid(world.users["analyst"], department=world.own, rounds=3)
+    assert newer_elsewhere not in result.rounds
+    assert [r.name for r in result.rounds] == [r.name for r in rounds]
