@@ -1,11 +1,538 @@
-"""Reads for priorities, scoped to the user, with their related rows fetched up front."""
+"""Reads for priorities, scoped to the user, with their related rows fetched up front.
 
+The list and the priority page run a fixed number of queries whatever the size of the
+portfolio: each fetches its priorities, then every related row (delivery chain, measures,
+trajectories and their points, actuals, milestones) in one query per relation, and builds the
+plain MeasureSeries in Python for performance.py and charts.py.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from deliveryunit import access
+from django.apps import apps
+from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
 
-from .models import Priority
+from deliveryunit import access
+from deliveryunit.models import Department
+
+from . import charts, performance, periods
+from .models import (
+    Actual,
+    ActualStatus,
+    Measure,
+    Milestone,
+    Priority,
+    Trajectory,
+    TrajectoryPoint,
+)
+from .performance import Performance
+from .series import ActualPoint, MeasureSeries, MilestoneMark, Point, TrajectorySeries
 
 
 def priority_count_for_user(user: Any) -> int:
     return access.scoped(Priority.objects.filter(active=True), user).count()
+
+
+# --- fetching ---------------------------------------------------------------------------------
+
+# Everything a priority's measures need for status and charts, one query per relation.
+_DATA_PREFETCHES: tuple[str | Prefetch, ...] = (
+    Prefetch("delivery_chain", queryset=Department.objects.order_by("name")),
+    Prefetch("measures", queryset=Measure.objects.order_by("pk")),
+    Prefetch("measures__trajectories", queryset=Trajectory.objects.order_by("number")),
+    Prefetch(
+        "measures__trajectories__points",
+        queryset=TrajectoryPoint.objects.order_by("period").only(
+            "pk", "trajectory_id", "period", "value"
+        ),
+    ),
+    Prefetch(
+        "measures__actuals",
+        queryset=Actual.objects.order_by("period").only(
+            "pk", "measure_id", "period", "value", "status", "note"
+        ),
+    ),
+    Prefetch("milestones", queryset=Milestone.objects.order_by("due", "pk")),
+)
+
+
+def with_measure_data(queryset: QuerySet[Priority]) -> QuerySet[Priority]:
+    """`queryset` with the lead department and every row the measures' series need."""
+    return queryset.select_related("lead_department").prefetch_related(*_DATA_PREFETCHES)
+
+
+def _series(measure: Measure, priority: Priority) -> MeasureSeries:
+    trajectories = list(measure.trajectories.all())
+    return MeasureSeries(
+        measure_id=measure.pk,
+        name=measure.name,
+        unit=measure.unit,
+        direction=measure.direction,
+        frequency=measure.frequency,
+        tolerance=float(measure.tolerance or 0),
+        target_value=None if measure.target_value is None else float(measure.target_value),
+        target_date=measure.target_date,
+        deadline=priority.deadline,
+        trajectories=[
+            TrajectorySeries(
+                number=trajectory.number,
+                label=trajectory.label,
+                agreed_on=trajectory.agreed_on,
+                reason=trajectory.reason,
+                points=[Point(p.period, float(p.value)) for p in trajectory.points.all()],
+                is_current=index == len(trajectories) - 1,
+            )
+            for index, trajectory in enumerate(trajectories)
+        ],
+        actuals=[
+            ActualPoint(
+                period=actual.period,
+                value=float(actual.value),
+                provisional=actual.status == ActualStatus.PROVISIONAL,
+                note=actual.note,
+            )
+            for actual in measure.actuals.all()
+        ],
+        milestones=[
+            MilestoneMark(
+                due=milestone.due,
+                title=milestone.title,
+                status=milestone.status,
+                status_label=milestone.get_status_display(),
+            )
+            for milestone in priority.milestones.all()
+        ],
+    )
+
+
+def measure_series_for_priorities(priorities: Iterable[Priority]) -> dict[int, MeasureSeries]:
+    """The series of every measure of `priorities`, by measure id.
+
+    Priorities fetched through `with_measure_data` cost no further query; others are given
+    their related rows here, one query per relation for all of them together.
+    """
+    priorities = list(priorities)
+    prefetch_related_objects(priorities, *_DATA_PREFETCHES)
+    return {
+        measure.pk: _series(measure, priority)
+        for priority in priorities
+        for measure in priority.measures.all()
+    }
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureStatus:
+    measure: Measure
+    performance: Performance
+
+
+@dataclass
+class ListRow:
+    priority: Priority
+    depth: int
+    # The parent shown above this row, if any (for "sub-target of" notes).
+    parent: Priority | None
+    # A row that does not match the filters, shown only so that a matching sub-target sits
+    # under its ancestors.
+    context_only: bool = False
+    measures: list[MeasureStatus] = field(default_factory=list)
+
+    @property
+    def indent(self) -> int:
+        return min(self.depth, 3)
+
+
+def departments_for_filter(user: Any) -> QuerySet[Department]:
+    """The departments a user can filter by: all for those who see everything, else the lead
+    and delivery-chain departments of the priorities they can see."""
+    if access.sees_all_departments(user):
+        return Department.objects.order_by("name")
+    visible = access.scoped(Priority.objects.all(), user).values("pk")
+    return Department.objects.filter(
+        Q(priorities_led__in=visible) | Q(priorities_in_chain__in=visible)
+    ).distinct()
+
+
+def priority_list(
+    user: Any, department: Department | int | None = None, kind: str | None = None
+) -> list[ListRow]:
+    """The priorities `user` may see, as a tree in code order, each with its measures' status.
+
+    A priority matching the filters is shown under its ancestors. An ancestor that does not
+    match is still shown, greyed as context (`context_only`), when the user may see it; one the
+    user may not see is left out and the sub-target moves up to its nearest visible ancestor or
+    to the top level. Runs the same number of queries whatever the number of priorities.
+    """
+    visible = access.scoped(Priority.objects.all(), user)
+    # The whole visible tree as (id, parent id): two integers a row, so ancestors at any depth
+    # come from one query.
+    parent_of: dict[int, int | None] = dict(visible.values_list("pk", "parent_id"))
+
+    matching = visible
+    if department is not None:
+        department_id = department.pk if isinstance(department, Department) else department
+        matching = matching.filter(
+            pk__in=Priority.objects.filter(
+                Q(lead_department_id=department_id) | Q(delivery_chain=department_id)
+            ).values("pk")
+        )
+    if kind:
+        matching = matching.filter(kind=kind)
+    matching_ids = set(matching.values_list("pk", flat=True))
+
+    needed = set(matching_ids)
+    for pk in matching_ids:
+        parent = parent_of.get(pk)
+        while parent is not None and parent in parent_of and parent not in needed:
+            needed.add(parent)
+            parent = parent_of[parent]
+
+    priorities = list(with_measure_data(Priority.objects.filter(pk__in=needed)))
+    series = measure_series_for_priorities(priorities)
+    by_id = {p.pk: p for p in priorities}
+
+    children: dict[int | None, list[Priority]] = defaultdict(list)
+    for priority in priorities:
+        parent_id = priority.parent_id if priority.parent_id in by_id else None
+        children[parent_id].append(priority)
+
+    rows: list[ListRow] = []
+
+    def walk(parent: Priority | None, depth: int) -> None:
+        for priority in sorted(children[parent.pk if parent else None], key=_code_key):
+            row = ListRow(
+                priority=priority,
+                depth=depth,
+                parent=parent,
+                context_only=priority.pk not in matching_ids,
+            )
+            if not row.context_only:
+                row.measures = [
+                    MeasureStatus(m, performance.assess(series[m.pk]))
+                    for m in priority.measures.all()
+                ]
+            rows.append(row)
+            walk(priority, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def _code_key(priority: Priority) -> tuple:
+    """Natural order of codes, so "PSA 7" comes before "PSA 10"."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+        for part in re.split(r"(\d+)", priority.code)
+        if part
+    )
+
+
+# --- the priority page ------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureView:
+    measure: Measure
+    series: MeasureSeries
+    performance: Performance
+    figure: dict
+    table_rows: list[dict]
+
+    @property
+    def earlier_trajectories(self) -> list[TrajectorySeries]:
+        return [t for t in self.series.trajectories if not t.is_current]
+
+
+@dataclass
+class PriorityPage:
+    priority: Priority
+    ancestors: list[dict]  # {"pk", "code", "title"}, the top-most first
+    children: list[Priority]
+    measures: list[MeasureView]
+    milestones: list[Milestone]
+    delivery_chain: list[Department]
+
+
+def priority_page(user: Any, pk: Any) -> PriorityPage:
+    """One priority the user may see (404 otherwise) with everything its page shows, in a
+    fixed number of queries."""
+    priority = access.get_for_user(with_measure_data(Priority.objects.all()), user, pk=pk)
+    visible = access.scoped(Priority.objects.all(), user)
+
+    # Ancestors at any depth from one query; a parent the user may not see ends the chain, so
+    # the page never names it.
+    tree = {
+        row[0]: row for row in visible.values_list("pk", "parent_id", "code", "title").iterator()
+    }
+    ancestors: list[dict] = []
+    parent_id = priority.parent_id
+    seen = {priority.pk}
+    while parent_id is not None and parent_id in tree and parent_id not in seen:
+        seen.add(parent_id)
+        pk_, next_parent, code, title = tree[parent_id]
+        ancestors.insert(0, {"pk": pk_, "code": code, "title": title})
+        parent_id = next_parent
+
+    children = sorted(
+        visible.filter(parent_id=priority.pk).select_related("lead_department"), key=_code_key
+    )
+    series = measure_series_for_priorities([priority])
+    measures = []
+    for measure in priority.measures.all():
+        measure_series = series[measure.pk]
+        assessed = performance.assess(measure_series)
+        measures.append(
+            MeasureView(
+                measure=measure,
+                series=measure_series,
+                performance=assessed,
+                figure=charts.measure_figure(measure_series, assessed),
+                table_rows=charts.table_rows(measure_series, assessed),
+            )
+        )
+    return PriorityPage(
+        priority=priority,
+        ancestors=ancestors,
+        children=children,
+        measures=measures,
+        milestones=list(priority.milestones.all()),
+        delivery_chain=list(priority.delivery_chain.all()),
+    )
+
+
+# --- history ----------------------------------------------------------------------------------
+
+CREATED = "created"
+CHANGED = "changed"
+DELETED = "deleted"
+_CHANGE_TYPES = {"+": CREATED, "~": CHANGED, "-": DELETED}
+
+# Bookkeeping rather than content: the optimistic-locking counter changes on every save.
+_NOT_SHOWN = {"version", "created_at", "created_by"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: Any  # the user, or None for changes made outside the app
+    what: str
+    change_type: str
+    changes: list[FieldChange]
+    order: tuple = ()
+
+    @property
+    def change_label(self) -> str:
+        return self.change_type.capitalize()
+
+    @property
+    def rows(self) -> list[FieldChange | None]:
+        """One table row per changed field; a deletion still takes a row."""
+        return list(self.changes) or [None]
+
+
+def _fields(model: type[Model]) -> list[Any]:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in _NOT_SHOWN and not f.primary_key and f.name != "id"
+    ]
+
+
+def _display(field_: Any, value: Any, names: dict[str, dict[Any, str]]) -> str:
+    if value is None or value == "":
+        return ""
+    if field_.is_relation:
+        return names.get(field_.name, {}).get(value, str(value))
+    if field_.choices:
+        return str(dict(field_.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _entries(
+    records: list[Any],
+    model: type[Model],
+    describe: Any,
+    names: dict[str, dict[Any, str]],
+    extra: dict[int, dict[str, str]] | None = None,
+) -> list[HistoryEntry]:
+    """Entries for the historical records of one model, comparing each record with the one
+    before it for the same object. `extra` adds fields per history id (the delivery chain)."""
+    fields = _fields(model)
+    extra = extra or {}
+    previous: dict[int, Any] = {}
+    entries = []
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        before = previous.get(record.id)
+        change_type = _CHANGE_TYPES[record.history_type]
+        changes: list[FieldChange] = []
+        if change_type != DELETED:
+            for f in fields:
+                new = _display(f, getattr(record, f.attname), names)
+                old = "" if before is None else _display(f, getattr(before, f.attname), names)
+                if new != old:
+                    changes.append(FieldChange(str(f.verbose_name).capitalize(), old, new))
+            for label, new in extra.get(record.history_id, {}).items():
+                old = "" if before is None else extra.get(before.history_id, {}).get(label, "")
+                if new != old:
+                    changes.append(FieldChange(label, old, new))
+        previous[record.id] = record
+        if change_type == CHANGED and not changes:
+            continue
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=record.history_user,
+                what=describe(record),
+                change_type=change_type,
+                changes=changes,
+                order=(record.history_date, model._meta.model_name, record.history_id),
+            )
+        )
+    return entries
+
+
+def _newest_first(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    return sorted(entries, key=lambda e: e.order, reverse=True)
+
+
+HIDDEN_PRIORITY = "A priority outside your departments"
+
+
+def priority_history(priority: Priority, user: Any = None) -> list[HistoryEntry]:
+    """Every recorded change to the priority (delivery chain included) and its milestones,
+    newest first, each with who made it and the fields' values before and after.
+
+    With `user`, a former or current parent the user may not see is not named."""
+    priority_records = list(
+        Priority.history.filter(id=priority.pk).select_related("history_user")  # type: ignore[attr-defined]
+    )
+    milestone_records = list(
+        Milestone.history.filter(priority_id=priority.pk).select_related("history_user")  # type: ignore[attr-defined]
+    )
+    chain_model = apps.get_model("priorities", "HistoricalPriority_delivery_chain")
+    chain_ids: dict[int, list[int]] = defaultdict(list)
+    for history_id, department_id in chain_model.objects.filter(
+        history_id__in=[r.history_id for r in priority_records]
+    ).values_list("history_id", "department_id"):
+        chain_ids[history_id].append(department_id)
+
+    department_ids = {r.lead_department_id for r in priority_records} | {
+        d for ids in chain_ids.values() for d in ids
+    }
+    departments = dict(Department.objects.filter(pk__in=department_ids).values_list("pk", "name"))
+    parent_ids = {r.parent_id for r in priority_records if r.parent_id}
+    parent_rows = Priority.objects.filter(pk__in=parent_ids)
+    if user is not None:
+        parent_rows = access.scoped(parent_rows, user)
+    parents = dict.fromkeys(parent_ids, HIDDEN_PRIORITY)
+    parents.update(
+        (pk, f"{code}: {title}")
+        for pk, code, title in parent_rows.values_list("pk", "code", "title")
+    )
+    names = {"lead_department": departments, "parent": parents}
+    chain_text = {
+        r.history_id: {
+            "Delivery chain": ", ".join(
+                sorted(departments.get(d, str(d)) for d in chain_ids.get(r.history_id, []))
+            )
+        }
+        for r in priority_records
+    }
+    entries = _entries(
+        priority_records, Priority, lambda r: f"Priority {r.code}", names, chain_text
+    )
+    entries += _entries(
+        milestone_records,
+        Milestone,
+        lambda r: f"Milestone: {r.title}",
+        {"priority": {priority.pk: priority.code}},
+    )
+    return _newest_first(entries)
+
+
+def measure_history(measure: Measure) -> list[HistoryEntry]:
+    """Every recorded change to the measure, its trajectory versions and their points, and its
+    actuals, newest first."""
+    frequency = measure.frequency
+    measure_records = list(
+        Measure.history.filter(id=measure.pk).select_related("history_user")  # type: ignore[attr-defined]
+    )
+    trajectory_records = list(
+        Trajectory.history.filter(measure_id=measure.pk).select_related("history_user")  # type: ignore[attr-defined]
+    )
+    numbers = {r.id: r.number for r in trajectory_records}
+    point_records = list(
+        TrajectoryPoint.history.filter(  # type: ignore[attr-defined]
+            trajectory_id__in=list(numbers)
+        ).select_related("history_user")
+    )
+    actual_records = list(
+        Actual.history.filter(measure_id=measure.pk).select_related("history_user")  # type: ignore[attr-defined]
+    )
+    priority_names = {measure.priority_id: str(measure.priority_id)}
+    if measure_records:
+        priority_names.update(
+            Priority.objects.filter(pk__in={r.priority_id for r in measure_records}).values_list(
+                "pk", "code"
+            )
+        )
+    trajectory_names = {pk: f"version {number}" for pk, number in numbers.items()}
+
+    entries = _entries(
+        measure_records, Measure, lambda r: f"Measure: {r.name}", {"priority": priority_names}
+    )
+    entries += _entries(
+        trajectory_records,
+        Trajectory,
+        lambda r: f"Trajectory version {r.number}: {r.label}",
+        {"measure": {measure.pk: measure.name}},
+    )
+    entries += _entries(
+        point_records,
+        TrajectoryPoint,
+        lambda r: (
+            f"Trajectory version {numbers.get(r.trajectory_id, '?')} point "
+            f"{periods.label(r.period, frequency)}"
+        ),
+        {"trajectory": trajectory_names},
+    )
+    entries += _entries(
+        actual_records,
+        Actual,
+        lambda r: f"Actual {periods.label(r.period, frequency)}",
+        {"measure": {measure.pk: measure.name}},
+    )
+    return _newest_first(entries)
+
+
+def measure_for_user(user: Any, pk: Any) -> Measure:
+    return access.get_for_user(Measure.objects.select_related("priority"), user, pk=pk)
+
+
+def priority_for_user(user: Any, pk: Any) -> Priority:
+    return access.get_for_user(Priority.objects.select_related("lead_department"), user, pk=pk)
