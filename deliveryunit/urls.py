@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("priorities/", include("priorities.urls")),
     path("assessments/", include("assessments.urls")),
+    path("stocktakes/", include("stocktakes.urls")),
     path("documents/", include("deliveryunit.urls_documents")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,432 @@
+"""Writes to forums, meetings, agendas, actions, minutes and packs.
+
+Each validates, writes in a transaction and records who made the change. Issued minutes and
+issued packs are frozen (the models refuse the write too). Updates carry the version the user
+started from; a stale one raises priorities.services.ConflictError.
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from priorities.services import ConflictError
+
+from .models import (
+    MINUTES_ISSUED,
+    Action,
+    ActionSource,
+    ActionStatus,
+    ActionUpdate,
+    AgendaItem,
+    Attendee,
+    Forum,
+    Meeting,
+    MeetingStatus,
+    Minutes,
+    PackIssue,
+)
+
+NOT_PLANNED = "Only a planned meeting's details can change once its pack is issued."
+PACK_FIRST = "Issue the pack before marking the meeting as held."
+HOLD_FIRST = "The meeting must be held before its minutes are issued."
+NO_DISTRIBUTION = "Give at least one address on the distribution list."
+BAD_ADDRESS = "'{address}' is not an email address."
+TITLE_REQUIRED = "Give the agenda item a title."
+DESCRIPTION_REQUIRED = "Describe the action."
+NO_AGENDA = "Add at least one agenda item before issuing the pack."
+
+
+def _attribute(instance: Any, by: Any) -> None:
+    instance._history_user = by
+
+
+def _user(by: Any) -> Any:
+    return by if getattr(by, "pk", None) else None
+
+
+def _check_version(instance: Any, expected_version: int | None) -> None:
+    if expected_version is not None and instance.version != expected_version:
+        raise ConflictError(instance)
+
+
+# --- forums and meetings ------------------------------------------------------------------
+
+
+@transaction.atomic
+def forum_create(*, by: Any, priorities: list | None = None, **fields: Any) -> Forum:
+    forum = Forum(**fields)
+    forum.full_clean()
+    _attribute(forum, by)
+    forum.save()
+    if priorities:
+        forum.priorities.set(priorities)
+    return forum
+
+
+@transaction.atomic
+def forum_update(
+    *,
+    forum: Forum,
+    by: Any,
+    expected_version: int | None,
+    priorities: list | None = None,
+    **fields: Any,
+) -> Forum:
+    current = Forum.objects.select_for_update().get(pk=forum.pk)
+    _check_version(current, expected_version)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.version += 1
+    _attribute(current, by)
+    current.save()
+    if priorities is not None:
+        current.priorities.set(priorities)
+    return current
+
+
+def proposed_next_date(forum: Forum, today: date | None = None) -> date:
+    """The forum's last meeting plus its cycle; from today when it has not met yet."""
+    last = forum.meetings.aggregate(last=Max("date"))["last"]
+    if last is None:
+        return (today or timezone.localdate()) + timedelta(weeks=forum.cycle_weeks)
+    return last + timedelta(weeks=forum.cycle_weeks)
+
+
+@transaction.atomic
+def meeting_schedule(
+    *, forum: Forum, by: Any, date: date | None = None, copy_members: bool = True, **fields: Any
+) -> Meeting:
+    """A planned meeting, on the proposed date unless one is given; the forum's standing
+    members are invited as attendees."""
+    meeting = Meeting(forum=forum, date=date or proposed_next_date(forum), **fields)
+    meeting.full_clean()
+    _attribute(meeting, by)
+    meeting.save()
+    if copy_members:
+        Attendee.objects.bulk_create(
+            [
+                Attendee(
+                    meeting=meeting,
+                    name=member.name,
+                    role=member.role,
+                    kind=member.kind,
+                    department=member.department,
+                    order=member.order,
+                )
+                for member in forum.members.all()
+            ]
+        )
+    return meeting
+
+
+def _locked_meeting(meeting: Meeting, expected_version: int | None = None) -> Meeting:
+    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_version(current, expected_version)
+    return current
+
+
+def _bump(meeting: Meeting, by: Any) -> None:
+    meeting.version += 1
+    _attribute(meeting, by)
+    meeting.save(update_fields=["version"])
+
+
+@transaction.atomic
+def meeting_update(
+    *, meeting: Meeting, by: Any, expected_version: int | None, **fields: Any
+) -> Meeting:
+    current = _locked_meeting(meeting, expected_version)
+    if current.status in (MeetingStatus.HELD, MeetingStatus.MINUTED):
+        raise ValidationError(NOT_PLANNED)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.version += 1
+    _attribute(current, by)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def attendance_record(*, meeting: Meeting, by: Any, present: dict[int, bool | None]) -> None:
+    """Who came and who sent apologies."""
+    current = _locked_meeting(meeting)
+    for attendee in current.attendees.filter(pk__in=present):
+        if attendee.present != present[attendee.pk]:
+            attendee.present = present[attendee.pk]
+            attendee.save(update_fields=["present"])
+    _bump(current, by)
+
+
+@transaction.atomic
+def attendee_add(*, meeting: Meeting, by: Any, **fields: Any) -> Attendee:
+    current = _locked_meeting(meeting)
+    last = current.attendees.aggregate(n=Max("order"))["n"] or 0
+    attendee = Attendee(meeting=current, order=last + 1, **fields)
+    attendee.full_clean()
+    attendee.save()
+    _bump(current, by)
+    return attendee
+
+
+# --- agenda -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agenda_item_add(*, meeting: Meeting, by: Any, title: str, **fields: Any) -> AgendaItem:
+    current = _locked_meeting(meeting)
+    if not title.strip():
+        raise ValidationError({"title": TITLE_REQUIRED})
+    last = current.agenda_items.aggregate(n=Max("order"))["n"] or 0
+    item = AgendaItem(meeting=current, order=last + 1, title=title.strip(), **fields)
+    item.full_clean()
+    _attribute(item, by)
+    item.save()
+    _bump(current, by)
+    return item
+
+
+@transaction.atomic
+def agenda_item_update(*, item: AgendaItem, by: Any, **fields: Any) -> AgendaItem:
+    current = _locked_meeting(item.meeting)
+    item = AgendaItem.objects.get(pk=item.pk, meeting=current)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    if not item.title.strip():
+        raise ValidationError({"title": TITLE_REQUIRED})
+    item.full_clean()
+    _attribute(item, by)
+    item.save()
+    _bump(current, by)
+    return item
+
+
+@transaction.atomic
+def agenda_item_remove(*, item: AgendaItem, by: Any) -> None:
+    current = _locked_meeting(item.meeting)
+    _attribute(item, by)
+    item.delete()
+    for position, other in enumerate(current.agenda_items.order_by("order", "pk"), start=1):
+        if other.order != position:
+            other.order = position
+            _attribute(other, by)
+            other.save(update_fields=["order"])
+    _bump(current, by)
+
+
+# --- packs --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pack_issue(*, meeting: Meeting, by: Any, contents: dict[str, Any]) -> PackIssue:
+    """Freeze what the pack contains now as the next version and queue its PDF, built from
+    exactly these contents. `contents` comes from stocktakes.selectors.pack_contents."""
+    from deliveryunit import documents
+    from deliveryunit.models import DocumentFormat, DocumentKind
+
+    current = _locked_meeting(meeting)
+    if not contents.get("agenda"):
+        raise ValidationError(NO_AGENDA)
+    previous = current.pack_issues.order_by("-number").first()
+    number = (previous.number + 1) if previous else 1
+    document = documents.document_request(
+        kind=DocumentKind.STOCKTAKE_PACK,
+        format=DocumentFormat.PDF,
+        subject={"meeting": current.pk, "issue": number},
+        by=by,
+    )
+    issue = PackIssue.objects.create(
+        meeting=current,
+        number=number,
+        document=document,
+        contents=contents,
+        changes=pack_changes(previous.contents if previous else None, contents),
+        issued_by=_user(by),
+    )
+    if current.status == MeetingStatus.PLANNED:
+        current.status = MeetingStatus.PACK_ISSUED
+    current.version += 1
+    _attribute(current, by)
+    current.save(update_fields=["status", "version"])
+    return issue
+
+
+def pack_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """Plain sentences saying what differs between two issued versions of a pack."""
+    if before is None:
+        return []
+    changes: list[str] = []
+    sections = [
+        ("agenda", "Agenda item", "title"),
+        ("tracker", "Action from last meeting", "description"),
+        ("outstanding", "Outstanding action", "description"),
+        ("indicators", "Indicator", "measure"),
+    ]
+    for key, noun, label_field in sections:
+        old = {row.get("key", row.get(label_field)): row for row in before.get(key, [])}
+        new = {row.get("key", row.get(label_field)): row for row in after.get(key, [])}
+        for row_key in new.keys() - old.keys():
+            changes.append(f"{noun} added: {new[row_key].get(label_field)}")
+        for row_key in old.keys() - new.keys():
+            changes.append(f"{noun} removed: {old[row_key].get(label_field)}")
+        for row_key in old.keys() & new.keys():
+            if old[row_key] != new[row_key]:
+                changes.append(f"{noun} changed: {new[row_key].get(label_field)}")
+    if before.get("meeting") != after.get("meeting"):
+        changes.append("Meeting details changed (date, time or place).")
+    if before.get("attendees") != after.get("attendees"):
+        changes.append("Attendance list changed.")
+    return changes
+
+
+@transaction.atomic
+def meeting_mark_held(*, meeting: Meeting, by: Any, expected_version: int | None) -> Meeting:
+    current = _locked_meeting(meeting, expected_version)
+    if current.status == MeetingStatus.PLANNED:
+        raise ValidationError(PACK_FIRST)
+    if current.status == MeetingStatus.PACK_ISSUED:
+        current.status = MeetingStatus.HELD
+        current.version += 1
+        _attribute(current, by)
+        current.save(update_fields=["status", "version"])
+    return current
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def action_create(*, by: Any, description: str, **fields: Any) -> Action:
+    if not description.strip():
+        raise ValidationError({"description": DESCRIPTION_REQUIRED})
+    meeting = fields.get("meeting")
+    if meeting is not None:
+        from .models import guard_minutes
+
+        guard_minutes(meeting.pk)
+    fields.setdefault("source", ActionSource.MEETING)
+    action = Action(description=description.strip(), **fields)
+    action.full_clean()
+    _attribute(action, by)
+    action.save()
+    ActionUpdate.objects.create(
+        action=action, by=_user(by), status_to=action.status, note="Action agreed."
+    )
+    return action
+
+
+@transaction.atomic
+def action_update_status(
+    *, action: Action, by: Any, expected_version: int | None, status: str, note: str = ""
+) -> Action:
+    current = Action.objects.select_for_update().get(pk=action.pk)
+    _check_version(current, expected_version)
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": "Choose a status from the list."})
+    if status == current.status and not note.strip():
+        return current
+    previous = current.status
+    current.status = status
+    current.version += 1
+    _attribute(current, by)
+    current.save(update_fields=["status", "version"])
+    ActionUpdate.objects.create(
+        action=current, by=_user(by), status_from=previous, status_to=status, note=note.strip()
+    )
+    return current
+
+
+# --- minutes ------------------------------------------------------------------------------
+
+
+def _minutes_for(meeting: Meeting) -> Minutes:
+    minutes, _ = Minutes.objects.get_or_create(meeting=meeting)
+    return minutes
+
+
+@transaction.atomic
+def minutes_save(
+    *,
+    meeting: Meeting,
+    by: Any,
+    expected_version: int | None,
+    summary: str,
+    distribution: str,
+    items: dict[int, tuple[str, str]],
+) -> Minutes:
+    """The record of discussion and decisions per agenda item, the summary and the
+    distribution list."""
+    _locked_meeting(meeting)
+    minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
+    if minutes is None:
+        minutes = Minutes(meeting=meeting)
+    elif minutes.is_issued:
+        raise ValidationError(MINUTES_ISSUED)
+    else:
+        _check_version(minutes, expected_version)
+    minutes.summary, minutes.distribution = summary, distribution
+    if minutes.pk:
+        minutes.version += 1
+    _attribute(minutes, by)
+    minutes.save()
+    for item in meeting.agenda_items.filter(pk__in=items):
+        record, decisions = items[item.pk]
+        if (item.record, item.decisions) != (record, decisions):
+            item.record, item.decisions = record, decisions
+            _attribute(item, by)
+            item.save(update_fields=["record", "decisions"])
+    return minutes
+
+
+def distribution_addresses(text: str) -> list[str]:
+    from django.core.validators import validate_email
+
+    addresses = [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError({"distribution": BAD_ADDRESS.format(address=address)}) from None
+    return addresses
+
+
+@transaction.atomic
+def minutes_issue(*, meeting: Meeting, by: Any, expected_version: int | None) -> Minutes:
+    """Issue the minutes: they become read-only, the meeting is minuted, and the distribution
+    list is told by email once the transaction commits."""
+    current = _locked_meeting(meeting)
+    if current.status not in (MeetingStatus.HELD, MeetingStatus.MINUTED):
+        raise ValidationError(HOLD_FIRST)
+    minutes = Minutes.objects.select_for_update().filter(meeting=current).first()
+    if minutes is None:
+        raise ValidationError(NO_DISTRIBUTION)
+    if minutes.is_issued:
+        raise ValidationError(MINUTES_ISSUED)
+    _check_version(minutes, expected_version)
+    addresses = distribution_addresses(minutes.distribution)
+    if not addresses:
+        raise ValidationError({"distribution": NO_DISTRIBUTION})
+    minutes.issued_at = timezone.now()
+    minutes.issued_by = _user(by)
+    minutes.version += 1
+    _attribute(minutes, by)
+    minutes.save()
+    current.status = MeetingStatus.MINUTED
+    current.version += 1
+    _attribute(current, by)
+    current.save(update_fields=["status", "version"])
+    subject = f"{settings.PROTECTIVE_MARKING}: minutes of {current}"
+    body = (
+        f"The minutes of {current} have been issued in the Delivery Unit workbench.\n\n"
+        f"Handle as {settings.PROTECTIVE_MARKING}. Sign in to read them and to update the "
+        "actions you own."
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses))
+    return minutes
