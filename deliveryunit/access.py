@@ -91,6 +91,13 @@ def can_submit_data_for(user: Any, department_ids: set[int]) -> bool:
     return role_of(user) == Role.OFFICIAL and department_id_of(user) in department_ids
 
 
+def can_update_owned(user: Any, owner_user_id: int | None) -> bool:
+    """Editors update any action they can see; an official only the ones they own."""
+    if is_editor(user):
+        return True
+    return role_of(user) == Role.OFFICIAL and owner_user_id == getattr(user, "pk", None)
+
+
 def check(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(NOT_PERMITTED)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.middleware import HtmxDetails
 
 from deliveryunit import access
-from deliveryunit.models import Department, Role
+from deliveryunit.models import Department
 from priorities.services import ConflictError
 
 from . import selectors, services
@@ -86,10 +86,7 @@ def _vary(response: HttpResponse) -> HttpResponse:
 
 
 def may_update_action(user: Any, action: Action) -> bool:
-    """Editors update any action they can see; an official only the ones they own."""
-    if access.is_editor(user):
-        return True
-    return access.role_of(user) == Role.OFFICIAL and action.owner_user_id == user.pk
+    return access.can_update_owned(user, action.owner_user_id)
 
 
 def _with_overdue(queryset: QuerySet[Action], today: date) -> QuerySet[Action]:
