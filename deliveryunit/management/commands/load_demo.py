@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from assessments.demo import load_assessments
 from deliveryunit import demo
 from priorities.demo import load_priorities
+from stocktakes.demo import load_stocktakes
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
         logins = demo.load_foundation()
         load_priorities()
         load_assessments()
+        load_stocktakes()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for each: {demo.DEMO_PASSWORD}):")
         for username, role, department in logins:

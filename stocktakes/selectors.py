@@ -1,0 +1,221 @@
+"""Reads for forums, meetings and their trackers, scoped to the user.
+
+The meeting page, the pack and the minutes all read through here, so a meeting's tracker and
+outstanding actions are the same wherever they appear. Each read runs a fixed number of
+queries whatever the number of actions.
+"""
+
+import re
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from deliveryunit import access
+from priorities import performance
+from priorities.charts import format_value
+from priorities.models import IndicatorType, Priority
+from priorities.selectors import measure_series_for_priorities, with_measure_data
+
+from .models import OUTSTANDING, Action, AgendaItem, Attendee, Forum, ForumMember, Meeting
+
+_ACTION_RELATED = ("department", "owner_user", "meeting")
+
+
+# --- forums -----------------------------------------------------------------------------------
+
+
+def _forums() -> QuerySet[Forum]:
+    return Forum.objects.prefetch_related(
+        Prefetch("priorities", queryset=Priority.objects.select_related("lead_department")),
+        Prefetch("members", queryset=ForumMember.objects.select_related("department")),
+    )
+
+
+def forums_for_user(user: Any) -> QuerySet[Forum]:
+    return access.scoped(_forums(), user)
+
+
+def forum_for_user(user: Any, pk: Any) -> Forum:
+    """One forum the user may see, or 404."""
+    return access.get_for_user(_forums(), user, pk=pk)
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+def _meetings() -> QuerySet[Meeting]:
+    return Meeting.objects.select_related("forum").prefetch_related(
+        Prefetch("attendees", queryset=Attendee.objects.select_related("department")),
+        Prefetch(
+            "agenda_items",
+            queryset=AgendaItem.objects.select_related("priority").order_by("order", "pk"),
+        ),
+    )
+
+
+def meetings_for_user(user: Any) -> QuerySet[Meeting]:
+    return access.scoped(_meetings(), user)
+
+
+def meeting_for_user(user: Any, pk: Any) -> Meeting:
+    """One meeting the user may see, with its forum, attendees and agenda, or 404."""
+    return access.get_for_user(_meetings(), user, pk=pk)
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The forum's meeting before this one by date (the earlier-made one on the same day)."""
+    return (
+        Meeting.objects.filter(forum_id=meeting.forum_id)
+        .filter(Q(date__lt=meeting.date) | Q(date=meeting.date, pk__lt=meeting.pk))
+        .order_by("-date", "-pk")
+        .first()
+    )
+
+
+def meeting_tracker(meeting: Meeting) -> list[Action]:
+    """The actions agreed at the previous meeting of the forum, in due order."""
+    previous = previous_meeting(meeting)
+    if previous is None:
+        return []
+    return list(
+        Action.objects.filter(meeting=previous)
+        .select_related(*_ACTION_RELATED)
+        .order_by("due", "pk")
+    )
+
+
+def outstanding_actions(meeting: Meeting) -> list[Action]:
+    """Every open or in-progress action agreed at an earlier meeting of this forum, or about a
+    priority in the forum's scope, leaving out those already in the tracker."""
+    previous = previous_meeting(meeting)
+    earlier = Meeting.objects.filter(forum_id=meeting.forum_id).filter(
+        Q(date__lt=meeting.date) | Q(date=meeting.date, pk__lt=meeting.pk)
+    )
+    in_scope = Forum.priorities.through.objects.filter(forum_id=meeting.forum_id).values(
+        "priority_id"
+    )
+    actions = (
+        Action.objects.filter(status__in=OUTSTANDING)
+        .filter(Q(meeting__in=earlier.values("pk")) | Q(priority__in=in_scope))
+        .exclude(meeting_id=meeting.pk)
+    )
+    if previous is not None:
+        actions = actions.exclude(meeting_id=previous.pk)
+    return list(actions.select_related(*_ACTION_RELATED).order_by("due", "pk"))
+
+
+# --- the pack's contents ----------------------------------------------------------------------
+
+
+def _code_key(priority: Priority) -> tuple:
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+        for part in re.split(r"(\d+)", priority.code)
+        if part
+    )
+
+
+def _action_row(action: Action, today: date) -> dict[str, Any]:
+    return {
+        "key": action.pk,
+        "description": action.description,
+        "owner": action.owner,
+        "department": action.department.name,
+        "due": action.due.isoformat(),
+        "status": action.get_status_display(),
+        "overdue": action.is_overdue(today),
+    }
+
+
+def _indicator_rows(meeting: Meeting) -> list[dict[str, Any]]:
+    priorities = sorted(
+        with_measure_data(Priority.objects.filter(forums=meeting.forum_id)), key=_code_key
+    )
+    series = measure_series_for_priorities(priorities)
+    rows = []
+    for priority in priorities:
+        measures = list(priority.measures.all())
+        leads = [m for m in measures if m.indicator_type == IndicatorType.LEAD]
+        for measure in leads or [m for m in measures if m.indicator_type == IndicatorType.OUTCOME]:
+            measure_series = series[measure.pk]
+            assessed = performance.assess(measure_series, as_at=meeting.date)
+            earlier = sorted(
+                (a for a in measure_series.actuals if a.period <= meeting.date),
+                key=lambda a: a.period,
+            )
+            change = (
+                float(earlier[-1].value) - float(earlier[-2].value) if len(earlier) > 1 else None
+            )
+            rows.append(
+                {
+                    "key": measure.pk,
+                    "priority_code": priority.code,
+                    "priority": priority.title,
+                    "measure": measure.name,
+                    "unit": measure.unit,
+                    "latest": assessed.latest_value,
+                    "latest_period": assessed.latest_label,
+                    "planned": assessed.planned_value,
+                    "status": assessed.status,
+                    "status_label": assessed.status_label,
+                    "change": change,
+                    "provisional": assessed.latest_provisional,
+                    "latest_text": format_value(assessed.latest_value, measure.unit),
+                    "planned_text": format_value(assessed.planned_value, measure.unit),
+                    "change_text": format_value(change, measure.unit, signed=True),
+                }
+            )
+    return rows
+
+
+def pack_contents(meeting: Meeting, today: date | None = None) -> dict[str, Any]:
+    """Everything a pack for `meeting` shows, as plain JSON-ready data: what an issued pack
+    freezes, and what the next version is compared with."""
+    today = today or timezone.localdate()
+    meeting = _meetings().get(pk=meeting.pk)
+    attendees = list(meeting.attendees.all())
+    return {
+        "meeting": {
+            "forum": meeting.forum.name,
+            "kind": meeting.forum.get_kind_display(),
+            "date": meeting.date.isoformat(),
+            "time": meeting.start_time.strftime("%H:%M") if meeting.start_time else "",
+            "place": meeting.place,
+            "chair": meeting.forum.chair,
+        },
+        "attendees": [
+            {
+                "key": a.pk,
+                "name": a.name,
+                "role": a.role,
+                "kind": a.get_kind_display(),
+                "department": a.department.name if a.department else "",
+                "present": a.present,
+            }
+            for a in attendees
+        ],
+        "agenda": [
+            {
+                "key": item.pk,
+                "order": item.order,
+                "title": item.title,
+                "lead": item.lead,
+                "minutes": item.minutes_allowed,
+                "priority": (
+                    f"{item.priority.code}: {item.priority.title}" if item.priority else ""
+                ),
+                "paper": item.paper,
+            }
+            for item in meeting.agenda_items.all()
+        ],
+        "tracker": [_action_row(a, today) for a in meeting_tracker(meeting)],
+        "outstanding": [_action_row(a, today) for a in outstanding_actions(meeting)],
+        "indicators": _indicator_rows(meeting),
+        # The pack goes to the people invited, by post: the cover lists them.
+        "distribution": [
+            f"{a.role} ({a.name})" if a.name else a.role
+            for a in sorted(attendees, key=lambda a: (a.order, a.pk))
+        ],
+    }
