@@ -51,7 +51,7 @@ def _render_form(
     return render(request, template, context, status=status)
 
 
-def _add_service_errors(form: Any, exc: ValidationError) -> None:
+def add_service_errors(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for name, errors in exc.error_dict.items():
             form.add_error(name if name in form.fields else None, errors)
@@ -93,7 +93,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 priorities=list(form.cleaned_data["priorities"]),
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, ROUND_CREATED.format(name=round_.name))
             return redirect(_round_url(round_))
@@ -189,7 +189,7 @@ def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
                 round_=round_, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, ROUND_REOPENED.format(name=round_.name))
             return redirect(_round_url(round_))
@@ -311,7 +311,7 @@ def _framework_edit(
         try:
             saved = save(form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, success(saved))
             return redirect(reverse("assessments:framework"))

@@ -36,7 +36,7 @@ from deliveryunit.models import User
 from priorities import performance, periods
 from priorities.forms import format_number
 from priorities.models import Priority
-from priorities.selectors import HistoryEntry, _entries, _newest_first
+from priorities.selectors import HistoryEntry, history_entries, newest_first
 from priorities.services import CONFLICT_MESSAGE, ConflictError
 
 from . import services
@@ -466,7 +466,7 @@ def _messages_of(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _add_service_errors(form: AssessmentForm, exc: ValidationError) -> None:
+def add_service_errors(form: AssessmentForm, exc: ValidationError) -> None:
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
@@ -479,7 +479,7 @@ def _add_service_errors(form: AssessmentForm, exc: ValidationError) -> None:
             form.add_error(None, errors)
 
 
-def _with_version(data: Any, version: int) -> Any:
+def with_version(data: Any, version: int) -> Any:
     """The posted data as typed, carrying the version now saved, so that sending it again
     knowingly replaces that version."""
     data = data.copy()
@@ -519,7 +519,7 @@ def _editor_post(request: HttpRequest, page: EditorPage, action: str) -> HttpRes
     except RoundLocked:
         return _locked(request, _page(page.round, page.priority))
     except ValidationError as exc:
-        _add_service_errors(form, exc)
+        add_service_errors(form, exc)
         return _render_editor(request, page, form, status=422)
     return _act(request, page, saved, action, form=form)
 
@@ -564,7 +564,7 @@ def _act(
             # The typed text is saved; show it again with the reason the action was refused.
             errors = [SAVED_BUT_REFUSED.format(action=ACTIONS[action][0]), *errors]
             form = AssessmentForm(
-                _with_version(request.POST, assessment.version), dimensions=fresh.dimensions
+                with_version(request.POST, assessment.version), dimensions=fresh.dimensions
             )
             form.is_valid()
         return _render_editor(request, fresh, form, status=422, errors=errors)
@@ -662,7 +662,7 @@ def _conflict(
         their_version=current.version,
     )
     fresh = _page(page.round, page.priority)
-    kept = AssessmentForm(_with_version(request.POST, current.version), dimensions=fresh.dimensions)
+    kept = AssessmentForm(with_version(request.POST, current.version), dimensions=fresh.dimensions)
     kept.is_valid()
     return _render_editor(request, fresh, kept, status=409, conflict=conflict)
 
@@ -944,7 +944,7 @@ def assessment_history_entries(assessment: Assessment) -> list[HistoryEntry]:
     area_names = dict(
         Area.objects.filter(pk__in={r.area_id for r in area_records}).values_list("pk", "name")
     )
-    entries = _entries(
+    entries = history_entries(
         assessment_records,
         Assessment,
         lambda r: "Assessment",
@@ -955,13 +955,13 @@ def assessment_history_entries(assessment: Assessment) -> list[HistoryEntry]:
             "moderator": users,
         },
     )
-    entries += _entries(
+    entries += history_entries(
         area_records,
         AreaRating,
         lambda r: f"Area: {area_names.get(r.area_id, r.area_id)}",
         {"assessment": own, "area": area_names},
     )
-    entries += _entries(
+    entries += history_entries(
         challenge_records,
         KeyChallenge,
         lambda r: f"Key challenge: {r.title}",
@@ -974,7 +974,7 @@ def assessment_history_entries(assessment: Assessment) -> list[HistoryEntry]:
             else change
             for change in entry.changes
         ]
-    return _newest_first(entries)
+    return newest_first(entries)
 
 
 @require_GET

@@ -276,9 +276,9 @@ _kaleido_lock = threading.Lock()
 _kaleido_started = False
 
 
-def figure_svg(figure: dict[str, Any], width: int = 900, height: int = 380) -> str:
-    """An SVG of a plotly figure dict (the same dict the pages draw). One headless browser is
-    kept warm for the life of the process rather than started per chart."""
+def _figure_image(figure: dict[str, Any], fmt: str, width: int, height: int, scale: int) -> bytes:
+    """A static image of a plotly figure dict (the same dict the pages draw). One headless
+    browser is kept warm for the life of the process rather than started per chart."""
     global _kaleido_started
     import kaleido
     import plotly.graph_objects as go
@@ -287,8 +287,16 @@ def figure_svg(figure: dict[str, Any], width: int = 900, height: int = 380) -> s
         if not _kaleido_started:
             kaleido.start_sync_server(silence_warnings=True)
             _kaleido_started = True
-        svg = go.Figure(figure).to_image(format="svg", width=width, height=height)
-    return svg.decode("utf-8")
+        return go.Figure(figure).to_image(format=fmt, width=width, height=height, scale=scale)
+
+
+def figure_svg(figure: dict[str, Any], width: int = 900, height: int = 380) -> str:
+    return _figure_image(figure, "svg", width, height, 1).decode("utf-8")
+
+
+def figure_png(figure: dict[str, Any], width: int = 900, height: int = 380) -> bytes:
+    """For Word, which does not draw SVG everywhere: twice the pixels for print."""
+    return _figure_image(figure, "png", width, height, 2)
 
 
 # --- Word ---------------------------------------------------------------------------------

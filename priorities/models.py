@@ -162,6 +162,9 @@ class TrajectoryPoint(models.Model):
             models.UniqueConstraint(fields=["trajectory", "period"], name="trajectory_point_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.period}: {self.value}"
+
 
 class ActualStatus(models.TextChoices):
     PROVISIONAL = "provisional", "Provisional"

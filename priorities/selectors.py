@@ -373,7 +373,7 @@ def _decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _entries(
+def history_entries(
     records: list[Any],
     model: type[Model],
     describe: Any,
@@ -416,7 +416,7 @@ def _entries(
     return entries
 
 
-def _newest_first(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+def newest_first(entries: list[HistoryEntry]) -> list[HistoryEntry]:
     return sorted(entries, key=lambda e: e.order, reverse=True)
 
 
@@ -463,16 +463,16 @@ def priority_history(priority: Priority, user: Any = None) -> list[HistoryEntry]
         }
         for r in priority_records
     }
-    entries = _entries(
+    entries = history_entries(
         priority_records, Priority, lambda r: f"Priority {r.code}", names, chain_text
     )
-    entries += _entries(
+    entries += history_entries(
         milestone_records,
         Milestone,
         lambda r: f"Milestone: {r.title}",
         {"priority": {priority.pk: priority.code}},
     )
-    return _newest_first(entries)
+    return newest_first(entries)
 
 
 def measure_history(measure: Measure) -> list[HistoryEntry]:
@@ -503,16 +503,16 @@ def measure_history(measure: Measure) -> list[HistoryEntry]:
         )
     trajectory_names = {pk: f"version {number}" for pk, number in numbers.items()}
 
-    entries = _entries(
+    entries = history_entries(
         measure_records, Measure, lambda r: f"Measure: {r.name}", {"priority": priority_names}
     )
-    entries += _entries(
+    entries += history_entries(
         trajectory_records,
         Trajectory,
         lambda r: f"Trajectory version {r.number}: {r.label}",
         {"measure": {measure.pk: measure.name}},
     )
-    entries += _entries(
+    entries += history_entries(
         point_records,
         TrajectoryPoint,
         lambda r: (
@@ -521,13 +521,13 @@ def measure_history(measure: Measure) -> list[HistoryEntry]:
         ),
         {"trajectory": trajectory_names},
     )
-    entries += _entries(
+    entries += history_entries(
         actual_records,
         Actual,
         lambda r: f"Actual {periods.label(r.period, frequency)}",
         {"measure": {measure.pk: measure.name}},
     )
-    return _newest_first(entries)
+    return newest_first(entries)
 
 
 def measure_for_user(user: Any, pk: Any) -> Measure:

@@ -109,11 +109,11 @@ def measure_update(
 ) -> Measure:
     current = _locked(Measure, measure.pk)
     _check_version(current, expected_version)
-    if "frequency" in fields and fields["frequency"] != current.frequency:
-        if current.actuals.exists() or current.trajectories.exists():
-            raise ValidationError(
-                {"frequency": "The frequency cannot change once the measure has data."}
-            )
+    changes_frequency = "frequency" in fields and fields["frequency"] != current.frequency
+    if changes_frequency and (current.actuals.exists() or current.trajectories.exists()):
+        raise ValidationError(
+            {"frequency": "The frequency cannot change once the measure has data."}
+        )
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()

@@ -124,7 +124,7 @@ def _last_change(current: Model) -> tuple[str, Any]:
     return (str(record.history_user) if record.history_user else ""), record.history_date
 
 
-def _form_conflict(form: VersionedForm, current: Model) -> Conflict:
+def form_conflict(form: VersionedForm, current: Model) -> Conflict:
     rows = []
     for name, form_field in form.fields.items():
         if name == "version":
@@ -149,7 +149,7 @@ def _form_conflict(form: VersionedForm, current: Model) -> Conflict:
     )
 
 
-def _with_version(data: Any, version: int) -> Any:
+def with_version(data: Any, version: int) -> Any:
     """The posted data as typed, but carrying the version now saved, so that submitting again
     knowingly replaces it."""
     data = data.copy()
@@ -157,7 +157,7 @@ def _with_version(data: Any, version: int) -> Any:
     return data
 
 
-def _add_service_errors(form: django_forms.Form, exc: ValidationError) -> None:
+def add_service_errors(form: django_forms.Form, exc: ValidationError) -> None:
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
@@ -208,13 +208,13 @@ def _versioned_edit(
         try:
             saved = save(form)
         except services.ConflictError as exc:
-            conflict = _form_conflict(form, exc.current)
-            form = form_class(_with_version(request.POST, exc.current.version), instance=instance)
+            conflict = form_conflict(form, exc.current)
+            form = form_class(with_version(request.POST, exc.current.version), instance=instance)
             return render(
                 request, template, {**context, "form": form, "conflict": conflict}, status=409
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, success_message.format_map(_Fields(saved)))
             return redirect(success_url(saved))
@@ -240,7 +240,7 @@ def priority_create(request: HttpRequest) -> HttpResponse:
         try:
             priority = services.priority_create(by=request.user, **_priority_fields(form))
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, SAVED_PRIORITY.format(code=priority.code))
             return redirect(_priority_url(priority.pk))
@@ -296,7 +296,7 @@ def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
                 priority=priority, by=request.user, **form.service_fields()
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, SAVED_MEASURE.format(name=measure.name))
             return redirect(_priority_url(priority.pk))
@@ -353,7 +353,7 @@ def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
                 priority=priority, by=request.user, **form.service_fields()
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, SAVED_MILESTONE.format(title=milestone.title))
             return redirect(_priority_url(priority.pk))
@@ -527,7 +527,7 @@ def trajectory_create(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             if (form.cleaned_data.get("version") or 0) != existing:
                 conflict = _trajectory_conflict(form, latest, planned)
-                form = TrajectoryForm(_with_version(request.POST, existing), **kwargs)
+                form = TrajectoryForm(with_version(request.POST, existing), **kwargs)
                 return render(
                     request,
                     "priorities/trajectory_form.html",
@@ -544,7 +544,7 @@ def trajectory_create(request: HttpRequest, pk: int) -> HttpResponse:
                     points=form.points,
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,

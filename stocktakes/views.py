@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from deliveryunit import access
 from priorities.services import CONFLICT_MESSAGE, ConflictError
-from priorities.views_edit import _add_service_errors, _form_conflict, _with_version
+from priorities.views_edit import add_service_errors, form_conflict, with_version
 
 from . import selectors, services, services_forums
 from .forms import AgendaItemForm, ForumForm, ForumMemberForm, MeetingForm
@@ -206,7 +206,7 @@ def forum_create(request: HttpRequest) -> HttpResponse:
         try:
             forum = services.forum_create(by=request.user, priorities=priorities, **fields)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, FORUM_CREATED.format(name=forum.name))
             return redirect("stocktakes:forum_detail", pk=forum.pk)
@@ -233,8 +233,8 @@ def forum_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **fields,
             )
         except ConflictError as exc:
-            conflict = _form_conflict(form, exc.current)
-            form = ForumForm(_with_version(request.POST, exc.current.version), instance=forum)
+            conflict = form_conflict(form, exc.current)
+            form = ForumForm(with_version(request.POST, exc.current.version), instance=forum)
             return _forum_form_page(
                 request,
                 form,
@@ -244,7 +244,7 @@ def forum_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 status=409,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, FORUM_SAVED.format(name=saved.name))
             return redirect(back)
@@ -263,7 +263,7 @@ def forum_member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 forum=forum, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, MEMBER_ADDED.format(role=member.role))
             return redirect(f"{back}#members")
@@ -317,7 +317,7 @@ def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             meeting = services.meeting_schedule(forum=forum, by=request.user, **fields)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, MEETING_SCHEDULED.format(date=_day(meeting.date)))
             return redirect("stocktakes:meeting_detail", pk=meeting.pk)
@@ -360,8 +360,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.service_fields(),
             )
         except ConflictError as exc:
-            conflict = _form_conflict(form, exc.current)
-            form = MeetingForm(_with_version(request.POST, exc.current.version), instance=meeting)
+            conflict = form_conflict(form, exc.current)
+            form = MeetingForm(with_version(request.POST, exc.current.version), instance=meeting)
             return render(
                 request,
                 "stocktakes/meeting_form.html",
@@ -369,7 +369,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 status=409,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, MEETING_SAVED)
             return redirect(back)
@@ -580,7 +580,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting=meeting, by=request.user, **form.service_fields()
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _agenda_done(request, meeting, AGENDA_ADDED.format(title=item.title))
     return _agenda_response(request, meeting, add_form=form, status=422)
@@ -597,7 +597,7 @@ def agenda_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         try:
             saved = services.agenda_item_update(item=item, by=request.user, **form.service_fields())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _agenda_done(request, meeting, AGENDA_SAVED.format(title=saved.title))
     return _agenda_response(

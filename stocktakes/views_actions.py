@@ -336,7 +336,7 @@ def action_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _render_action(request, action, _panel_context(request, action))
 
 
-def _with_version(data: QueryDict, version: int) -> QueryDict:
+def with_version(data: QueryDict, version: int) -> QueryDict:
     """The posted data as typed, carrying the version now saved, so that saving again
     knowingly replaces it."""
     data = data.copy()
@@ -369,7 +369,7 @@ def action_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             by=str(last.by) if last and last.by else "",
             at=last.at if last else None,
         )
-        form = ActionStatusForm(_with_version(request.POST, exc.current.version))  # type: ignore[attr-defined]
+        form = ActionStatusForm(with_version(request.POST, exc.current.version))  # type: ignore[attr-defined]
         return _render_action(
             request, action, _panel_context(request, action, form=form, conflict=conflict), 409
         )
@@ -505,7 +505,7 @@ def minutes_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except ConflictError as exc:
         current = _minutes_of(meeting)
         form = MinutesForm(
-            _with_version(request.POST, exc.current.version),  # type: ignore[attr-defined]
+            with_version(request.POST, exc.current.version),  # type: ignore[attr-defined]
             items=list(meeting.agenda_items.all()),
         )
         form.is_valid()

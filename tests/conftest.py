@@ -45,3 +45,11 @@ def analyst(world):
 @pytest.fixture
 def official(world):
     return world.users["official"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_media_root(settings, tmp_path_factory):
+    """Every test writes documents and uploads under a folder of its own, never the project's
+    media/ (publishing a round, for one, builds its delivery reports)."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
