@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from . import worker  # noqa: F401  (its signal handlers warm each worker's chart browser)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deliveryunit.settings")
 
 app = Celery("deliveryunit")

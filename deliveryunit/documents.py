@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -41,8 +41,10 @@ UNSUPPORTED_FORMAT = "This document cannot be built in that format."
 BUILD_FAILED = "The document could not be built: {reason}"
 STUCK_REASON = "The build stopped without finishing (the worker building it stopped or timed out)."
 
-# A build still "running" after this long is failed by the sweep.
-STUCK_AFTER = timedelta(minutes=int(os.environ.get("DOCUMENT_BUILD_TIMEOUT_MINUTES", "15")))
+# A build still running this long after it started is failed by the sweep (the worker's own
+# time limit is the same); a request still queued this long after it was made, likewise.
+STUCK_AFTER = timedelta(minutes=int(os.environ.get("DOCUMENT_BUILD_TIMEOUT_MINUTES", "60")))
+QUEUED_TOO_LONG = timedelta(hours=int(os.environ.get("DOCUMENT_QUEUE_TIMEOUT_HOURS", "6")))
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -222,7 +224,8 @@ def sweep_stuck(now: Any = None) -> int:
     """Fail builds left running (or queued) past the time limit. Returns how many."""
     now = now or timezone.now()
     stale = GeneratedDocument.objects.filter(
-        status__in=ACTIVE_BUILD_STATUSES, requested_at__lt=now - STUCK_AFTER
+        Q(status=DocumentStatus.RUNNING, started_at__lt=now - STUCK_AFTER)
+        | Q(status=DocumentStatus.QUEUED, requested_at__lt=now - QUEUED_TOO_LONG)
     )
     count = 0
     for document_id in stale.values_list("pk", flat=True):

@@ -1,0 +1,391 @@
+"""How long the delivery report and the note to the Prime Minister take to build.
+
+    .venv/bin/python bench/documents.py        (or: make bench)
+
+Builds in this process with the pipeline's own run_build, as a worker does, against a
+throwaway SQLite database and media folder (both removed at the end): first the demo data, then
+a generated portfolio (300 priorities by default; BENCH_PRIORITIES=n for another size). The
+chart browser's cold start is timed on its own, before any document, so the document figures
+are those of a warm worker. What each figure means: bench/README.md.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PRIORITIES = int(os.environ.get("BENCH_PRIORITIES", "300"))
+MEASURES_PER_PRIORITY = 3
+MONTHS_OF_ACTUALS = 60
+DEPARTMENTS = 10
+ROUNDS = [
+    ("Bench round, December 2022", date(2022, 12, 31)),
+    ("Bench round, June 2023", date(2023, 6, 30)),
+    ("Bench round, December 2023", date(2023, 12, 31)),
+]
+FIRST_MONTH = date(2019, 1, 1)
+CHART_REPEATS = 5
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="du-bench-"))
+    try:
+        _configure(workdir)
+        run()
+    finally:
+        _stop_browser()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _configure(workdir: Path) -> None:
+    """Point Django at the throwaway database and media folder before it reads its settings.
+    No broker: nothing is queued, every build runs here."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "deliveryunit.settings"
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["MEDIA_ROOT"] = str(workdir / "media")
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    # One warning per chart from each of these would bury the figures.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+
+    from deliveryunit import documents
+
+    # Requests only store the row here; the bench calls run_build itself, to time the build
+    # alone (without a broker, requesting would build at once, inside the request).
+    documents._enqueue = lambda document_id: None
+
+
+def _stop_browser() -> None:
+    if "kaleido" in sys.modules:
+        sys.modules["kaleido"].stop_sync_server(silence_warnings=True)
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Built:
+    seconds: float
+    size: int
+    pages: int | None
+
+
+def build(kind: str, fmt: str, subject: dict[str, Any]) -> Built:
+    from deliveryunit import documents
+    from deliveryunit.models import DocumentStatus
+
+    document = documents.document_request(kind=kind, format=fmt, subject=subject, by=None)
+    started = time.perf_counter()
+    documents.run_build(document.pk)
+    seconds = time.perf_counter() - started
+    document.refresh_from_db()
+    if document.status != DocumentStatus.DONE:
+        raise SystemExit(f"{document.title} ({fmt}) did not build: {document.error}")
+    pages = None
+    if fmt == "pdf":
+        import pypdf
+
+        with document.file.open("rb") as handle:
+            pages = len(pypdf.PdfReader(io.BytesIO(handle.read())).pages)
+    return Built(seconds, document.size or 0, pages)
+
+
+def timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"
+
+
+ROW = "  {:<46} {:>5} {:>7} {:>6} {:>9} {:>9} {:>9}"
+
+
+def header() -> None:
+    print(ROW.format("document", "fmt", "charts", "pages", "size", "content", "build"))
+
+
+def row(title: str, fmt: str, charts: int | str, content: float, built: Built) -> None:
+    print(
+        ROW.format(
+            title[:46],
+            fmt.upper(),
+            charts,
+            "" if built.pages is None else built.pages,
+            _size(built.size),
+            f"{content:.2f} s",
+            f"{built.seconds:.2f} s",
+        ),
+        flush=True,
+    )
+
+
+# --- what is timed -----------------------------------------------------------------------
+
+
+def charts_cold_and_warm() -> None:
+    """The first chart starts the headless browser; later ones reuse it. Both kinds of export
+    the documents use: SVG in PDFs, PNG (at twice the size) in Word files."""
+    from assessments.documents import figure_png
+    from deliveryunit import documents
+    from priorities import performance as perf
+    from priorities.charts import measure_figure
+    from priorities.models import Measure
+    from priorities.selectors import measure_series_for_priorities
+
+    measure = Measure.objects.select_related("priority").order_by("pk").first()
+    series = measure_series_for_priorities([measure.priority])[measure.pk]
+    figure = measure_figure(series, perf.assess(series))
+    cold, _ = timed(lambda: documents.figure_svg(figure))
+    svg = [timed(lambda: documents.figure_svg(figure))[0] for _ in range(CHART_REPEATS)]
+    png = [timed(lambda: figure_png(figure))[0] for _ in range(CHART_REPEATS)]
+    print("Chart export (one measure's trajectory chart)")
+    for label, seconds in [
+        ("first chart in a process (starts the browser)", cold),
+        (f"each later chart, SVG for PDF (mean of {CHART_REPEATS})", statistics.mean(svg)),
+        (f"each later chart, PNG for Word (mean of {CHART_REPEATS})", statistics.mean(png)),
+    ]:
+        print(f"  {label:<50} {seconds:7.2f} s")
+    print()
+
+
+def delivery_report(title: str, round_: Any, department: Any) -> None:
+    from assessments.documents import report_content
+
+    content_seconds, content = timed(lambda: report_content(round_, department))
+    subject = {"round": round_.pk, "department": department.pk if department else ""}
+    for fmt in ("pdf", "docx"):
+        row(
+            title, fmt, content.chart_count, content_seconds, build("delivery_report", fmt, subject)
+        )
+
+
+def pm_note(title: str, month: date) -> None:
+    from deliveryunit.pm_note import note_content
+
+    content_seconds, _ = timed(lambda: note_content(month))
+    for fmt in ("pdf", "docx"):
+        row(title, fmt, "-", content_seconds, build("pm_note", fmt, {"month": f"{month:%Y-%m}"}))
+
+
+def run() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from assessments.models import AssessmentRound, RoundStatus
+    from deliveryunit.models import Department, DocumentStatus, GeneratedDocument
+    from priorities.models import Measure, Priority
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"Document builds, in-process run_build on {connection.vendor} "
+        f"({os.cpu_count()} CPUs, load average {load:.1f} at the start)\n",
+        flush=True,
+    )
+    migrate_seconds, _ = timed(lambda: call_command("migrate", verbosity=0))
+    demo_seconds, _ = timed(lambda: call_command("load_demo", stdout=io.StringIO()))
+    # Publishing the demo rounds asked for their reports; with nothing queued here they were
+    # never built, and would stand in the way of the timed builds of the same documents.
+    GeneratedDocument.objects.filter(status=DocumentStatus.QUEUED).delete()
+    print(f"Setting up: migrate {migrate_seconds:.1f} s, demo data {demo_seconds:.1f} s\n")
+
+    charts_cold_and_warm()
+
+    month = timezone.localdate().replace(day=1)
+    print(
+        f"Demo data: {Priority.objects.count()} priorities, {Measure.objects.count()} measures",
+        flush=True,
+    )
+    header()
+    seed_round = (
+        AssessmentRound.objects.filter(name="December 2003").first()
+        or AssessmentRound.objects.filter(status=RoundStatus.PUBLISHED).order_by("-date").first()
+    )
+    home_office = Department.objects.filter(code="HO").first()
+    delivery_report(f"Delivery report, HO, {seed_round.name}", seed_round, home_office)
+    delivery_report(f"Delivery report, all, {seed_round.name}", seed_round, None)
+    # The second time round, anything loaded once per process (fonts, templates) is loaded.
+    delivery_report(f"Delivery report, HO, {seed_round.name} (again)", seed_round, home_office)
+    pm_note(f"PM note, {month:%B %Y}", month)
+    print()
+
+    generate_seconds, (departments, latest) = timed(lambda: generate_portfolio(PRIORITIES))
+    per_department = Priority.objects.filter(lead_department=departments[0]).count()
+    print(
+        f"Generated portfolio: {PRIORITIES} priorities, {PRIORITIES * MEASURES_PER_PRIORITY} "
+        f"measures with {MONTHS_OF_ACTUALS} monthly actuals each, {len(ROUNDS)} rounds "
+        f"(generated in {generate_seconds:.1f} s)",
+        flush=True,
+    )
+    header()
+    delivery_report(
+        f"Delivery report, 1 dept ({per_department} priorities)", latest, departments[0]
+    )
+    delivery_report(f"Delivery report, whole portfolio ({PRIORITIES})", latest, None)
+    pm_note(f"PM note, {month:%B %Y} ({PRIORITIES} + demo)", month)
+
+
+# --- the generated portfolio ----------------------------------------------------------------
+
+
+def _month(index: int) -> date:
+    year, month = divmod(FIRST_MONTH.month - 1 + index, 12)
+    return date(FIRST_MONTH.year + year, month + 1, 1)
+
+
+def generate_portfolio(count: int) -> tuple[list[Any], Any]:
+    """Priorities with measures, trajectories, actuals and three published rounds of
+    assessments. Written in bulk: this is throwaway data, so the services' history and checks
+    are not wanted here (bulk writes skip them)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from assessments.models import (
+        Assessment,
+        AssessmentRound,
+        KeyChallenge,
+        RatingOption,
+        RoundStatus,
+    )
+    from assessments.services import performance_snapshot
+    from deliveryunit.models import Department
+    from priorities.models import (
+        Actual,
+        Direction,
+        Frequency,
+        Measure,
+        Priority,
+        Trajectory,
+        TrajectoryPoint,
+    )
+
+    rng = random.Random(2003)
+    scales: dict[str, list[str]] = {}
+    for dimension, code in RatingOption.objects.values_list("dimension__code", "code"):
+        scales.setdefault(dimension, []).append(code)
+
+    with transaction.atomic():
+        departments = Department.objects.bulk_create(
+            [Department(name=f"Bench department {n}", code=f"BD{n}") for n in range(DEPARTMENTS)]
+        )
+        priorities = Priority.objects.bulk_create(
+            [
+                Priority(
+                    code=f"BENCH-{n:03d}",
+                    title=f"Generated priority {n}: improve outcome {n} for the public",
+                    target_statement=f"Raise outcome {n} to its target by December 2024.",
+                    lead_department=departments[n % DEPARTMENTS],
+                    start=FIRST_MONTH,
+                    deadline=date(2024, 12, 31),
+                )
+                for n in range(count)
+            ]
+        )
+        measures = Measure.objects.bulk_create(
+            [
+                Measure(
+                    priority=priority,
+                    name=f"Outcome {priority.code} measure {m + 1}",
+                    unit="%",
+                    direction=Direction.HIGHER,
+                    frequency=Frequency.MONTHLY,
+                    target_value=Decimal("90"),
+                    target_date=date(2024, 12, 1),
+                    tolerance=Decimal("2"),
+                )
+                for priority in priorities
+                for m in range(MEASURES_PER_PRIORITY)
+            ]
+        )
+        trajectories = Trajectory.objects.bulk_create(
+            [
+                Trajectory(measure=m, number=1, label="Plan", agreed_on=date(2019, 1, 1))
+                for m in measures
+            ]
+        )
+        points, actuals = [], []
+        for trajectory, measure in zip(trajectories, measures, strict=True):
+            start = Decimal(rng.randint(50, 70))
+            for quarter in range(0, 72, 3):
+                planned = start + (Decimal("90") - start) * quarter / 71
+                points.append(
+                    TrajectoryPoint(
+                        trajectory=trajectory,
+                        period=_month(quarter),
+                        value=planned.quantize(Decimal("0.1")),
+                    )
+                )
+            for index in range(MONTHS_OF_ACTUALS):
+                trend = start + (Decimal("90") - start) * index / 71
+                noise = Decimal(rng.uniform(-4, 3)).quantize(Decimal("0.1"))
+                actuals.append(Actual(measure=measure, period=_month(index), value=trend + noise))
+        TrajectoryPoint.objects.bulk_create(points, batch_size=2000)
+        Actual.objects.bulk_create(actuals, batch_size=2000)
+
+        rounds = []
+        for name, day in ROUNDS:
+            round_ = AssessmentRound.objects.create(
+                name=name, date=day, status=RoundStatus.PUBLISHED, published_at=timezone.now()
+            )
+            round_.priorities.set(priorities)
+            rounds.append(round_)
+        assessments = []
+        for round_ in rounds:
+            for priority in priorities:
+                judgements = {dim: rng.choice(codes) for dim, codes in scales.items()}
+                assessments.append(
+                    Assessment(
+                        round=round_,
+                        priority=priority,
+                        **judgements,
+                        likelihood_rationale="Plans are credible but the trend has stalled.",
+                        performance_commentary="Above trajectory for two quarters running.",
+                        narrative=f"{priority.title}: progress is steady; risks remain.",
+                        performance_snapshot=performance_snapshot(priority, round_.date),
+                        status="agreed",
+                    )
+                )
+        assessments = Assessment.objects.bulk_create(assessments, batch_size=500)
+        latest = [a for a in assessments if a.round_id == rounds[-1].pk]
+        KeyChallenge.objects.bulk_create(
+            [
+                KeyChallenge(
+                    assessment=a,
+                    order=n,
+                    title=f"Key challenge {n}",
+                    progress="Some progress.",
+                )
+                for a in latest
+                for n in (1, 2)
+            ]
+        )
+    return departments, rounds[-1]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
