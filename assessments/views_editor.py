@@ -34,6 +34,7 @@ from django_htmx.middleware import HtmxDetails
 from deliveryunit import access
 from deliveryunit.models import User
 from priorities import performance, periods
+from priorities.charts import format_value
 from priorities.forms import format_number
 from priorities.models import Priority
 from priorities.selectors import HistoryEntry, history_entries, newest_first
@@ -279,12 +280,7 @@ def _snapshot_rows(assessment: Assessment | None, priority: Priority) -> list[Sn
 
 
 def _with_unit(value: Any, unit: str) -> str:
-    if value is None:
-        return ""
-    text = format_number(value)
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    return format_value(None if value is None else float(value), unit)
 
 
 @dataclass

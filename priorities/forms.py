@@ -421,7 +421,9 @@ def format_number(value: Decimal | float | int | None) -> str:
     """A stored decimal as a person would type it: 92.5, not 92.5000."""
     if value is None:
         return ""
-    number = Decimal(value)
+    # A float goes through its shortest text form, not its binary expansion (71.64, not
+    # 71.6400000000000056843418861).
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     if number == number.to_integral_value():
         return str(number.quantize(Decimal(1)))
     return format(number.normalize(), "f")
