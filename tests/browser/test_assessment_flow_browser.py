@@ -26,7 +26,10 @@ from tests.factories import (
 
 from .conftest import axe_serious_violations, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SHOTS = Path("/tmp/shots")
 

@@ -5,7 +5,10 @@ from tests.factories import PASSWORD, DepartmentFactory, UserFactory
 
 from .conftest import axe_serious_violations, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 ROLE_USERS = [
     ("analyst", Role.ANALYST, None, "Analyst", "None (unit-wide)"),
