@@ -18,6 +18,9 @@ from deliveryunit.models import User
 from priorities import demo as portfolio
 from priorities.models import Priority
 
+# With the database tests, so they run before any test that flushes the migrations' rows.
+pytestmark = pytest.mark.django_db
+
 # The seed's "Regular assessment and follow-up" table as printed, row by row: the title, then
 # challenge, planning, capacity, stage, likelihood for each of its three columns. The middle
 # column is headed "July 02" in the seed; it is the July 2003 round.

@@ -24,6 +24,9 @@ from deliveryunit.models import Department, DocumentStatus, GeneratedDocument
 from .factories import ActualFactory, MeasureFactory, PriorityFactory, add_trajectory
 from .matrix_assessments import assess, make_round
 
+# With the database tests, so they run before any test that flushes the migrations' rows.
+pytestmark = pytest.mark.django_db
+
 # The seed's "Regular assessment and follow-up" table, row by row: December 2002, July 2003 and
 # December 2003, each as challenge, planning, capacity, stage, likelihood. The July challenge
 # for PSA 7.4 reads "N" in the seed and is recorded as M.

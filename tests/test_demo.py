@@ -16,6 +16,9 @@ from django.db import transaction
 from priorities import demo, services
 from priorities.models import Actual, ActualStatus, Measure, Priority
 
+# With the database tests, so they run before any test that flushes the migrations' rows.
+pytestmark = pytest.mark.django_db
+
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "data" / "real"
 NO_SHARED = "../shared/data/real is absent (a user's clone has no ../shared; CI has it)"
 

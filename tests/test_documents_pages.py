@@ -324,5 +324,5 @@ def test_old_versions_stay_downloadable(client, world, media_root):
     for document in (first, second):
         response = client.get(reverse("documents:download", args=[document.pk]))
         assert response.status_code == 200
-        response.close()
+        assert b"".join(response.streaming_content)
     assert DocumentDownload.objects.count() == 2

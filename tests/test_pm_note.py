@@ -15,6 +15,9 @@ from pypdf import PdfReader
 from deliveryunit import documents, pm_note, tasks
 from deliveryunit.models import DocumentStatus, GeneratedDocument
 
+# With the database tests, so they run before any test that flushes the migrations' rows.
+pytestmark = pytest.mark.django_db
+
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
