@@ -769,6 +769,22 @@ def _challenge_refused(
     return _challenges_response(request, assessment, status=status, errors=_messages_of(exc))
 
 
+def _challenge_write(
+    request: HtmxHttpRequest, assessment: Assessment, write: Any, notice: str
+) -> HttpResponse:
+    """Run one key-challenge service call and answer with the re-rendered list, or with the
+    refusal: 409 for a published round, 422 for anything else the service rejects."""
+    try:
+        write()
+    except RoundLocked as exc:
+        return _challenge_refused(request, assessment, exc, 409)
+    except ValidationError as exc:
+        return _challenge_refused(request, assessment, exc, 422)
+    return _challenges_response(
+        request, assessment, notice=notice, version_before=assessment.version
+    )
+
+
 @require_POST
 def challenge_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment_for(request, pk)
@@ -784,19 +800,16 @@ def challenge_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             add_form=form,
             errors=[e for errors in form.errors.values() for e in errors],
         )
-    try:
-        services.key_challenge_add(
+    return _challenge_write(
+        request,
+        assessment,
+        lambda: services.key_challenge_add(
             assessment=assessment,
             by=request.user,
             title=form.cleaned_data["title"],
             progress=form.cleaned_data["progress"],
-        )
-    except RoundLocked as exc:
-        return _challenge_refused(request, assessment, exc, 409)
-    except ValidationError as exc:
-        return _challenge_refused(request, assessment, exc, 422)
-    return _challenges_response(
-        request, assessment, notice=CHALLENGE_ADDED, version_before=assessment.version
+        ),
+        notice=CHALLENGE_ADDED,
     )
 
 
@@ -816,19 +829,16 @@ def challenge_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             failed=(challenge.pk, form),
             errors=[e for errors in form.errors.values() for e in errors],
         )
-    try:
-        services.key_challenge_update(
+    return _challenge_write(
+        request,
+        assessment,
+        lambda: services.key_challenge_update(
             challenge=challenge,
             by=request.user,
             title=form.cleaned_data["title"],
             progress=form.cleaned_data["progress"],
-        )
-    except RoundLocked as exc:
-        return _challenge_refused(request, assessment, exc, 409)
-    except ValidationError as exc:
-        return _challenge_refused(request, assessment, exc, 422)
-    return _challenges_response(
-        request, assessment, notice=CHALLENGE_SAVED, version_before=assessment.version
+        ),
+        notice=CHALLENGE_SAVED,
     )
 
 
@@ -837,12 +847,11 @@ def challenge_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge_for(request, pk)
     access.check(access.is_editor(request.user))
     assessment = challenge.assessment
-    try:
-        services.key_challenge_remove(challenge=challenge, by=request.user)
-    except RoundLocked as exc:
-        return _challenge_refused(request, assessment, exc, 409)
-    return _challenges_response(
-        request, assessment, notice=CHALLENGE_REMOVED, version_before=assessment.version
+    return _challenge_write(
+        request,
+        assessment,
+        lambda: services.key_challenge_remove(challenge=challenge, by=request.user),
+        notice=CHALLENGE_REMOVED,
     )
 
 
@@ -861,12 +870,13 @@ def challenge_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             status=400,
             errors=[e for errors in form.errors.values() for e in errors],
         )
-    try:
-        services.key_challenge_move(challenge=challenge, by=request.user, offset=form.offset)
-    except RoundLocked as exc:
-        return _challenge_refused(request, assessment, exc, 409)
-    return _challenges_response(
-        request, assessment, notice=CHALLENGE_MOVED, version_before=assessment.version
+    return _challenge_write(
+        request,
+        assessment,
+        lambda: services.key_challenge_move(
+            challenge=challenge, by=request.user, offset=form.offset
+        ),
+        notice=CHALLENGE_MOVED,
     )
 
 
