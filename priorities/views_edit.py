@@ -285,30 +285,54 @@ def priority_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
+def _create_under_priority(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class: Any,
+    create: Any,
+    template: str,
+    name: str,
+    title: str,
+    button: str,
+    message: Any,
+) -> HttpResponse:
+    """Add a measure or milestone to a priority: scoped, editors only, through the service."""
     priority = access.get_for_user(Priority.objects.all(), request.user, pk=pk)
     access.check(access.is_editor(request.user))
-    form = MeasureForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            measure = services.measure_create(
-                priority=priority, by=request.user, **form.service_fields()
-            )
+            created = create(priority=priority, by=request.user, **form.service_fields())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, SAVED_MEASURE.format(name=measure.name))
+            messages.success(request, message(created))
             return redirect(_priority_url(priority.pk))
     return _render_form(
         request,
-        "priorities/measure_form.html",
+        template,
         {
             "form": form,
             "priority": priority,
-            "measure": None,
-            **_page("Add a measure", priority.code, "Save measure", _priority_url(priority.pk)),
+            name: None,
+            **_page(title, priority.code, button, _priority_url(priority.pk)),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _create_under_priority(
+        request,
+        pk,
+        form_class=MeasureForm,
+        create=services.measure_create,
+        template="priorities/measure_form.html",
+        name="measure",
+        title="Add a measure",
+        button="Save measure",
+        message=lambda measure: SAVED_MEASURE.format(name=measure.name),
     )
 
 
@@ -344,28 +368,16 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
-    priority = access.get_for_user(Priority.objects.all(), request.user, pk=pk)
-    access.check(access.is_editor(request.user))
-    form = MilestoneForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            milestone = services.milestone_create(
-                priority=priority, by=request.user, **form.service_fields()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, SAVED_MILESTONE.format(title=milestone.title))
-            return redirect(_priority_url(priority.pk))
-    return _render_form(
+    return _create_under_priority(
         request,
-        "priorities/milestone_form.html",
-        {
-            "form": form,
-            "priority": priority,
-            "milestone": None,
-            **_page("Add a milestone", priority.code, "Save milestone", _priority_url(priority.pk)),
-        },
+        pk,
+        form_class=MilestoneForm,
+        create=services.milestone_create,
+        template="priorities/milestone_form.html",
+        name="milestone",
+        title="Add a milestone",
+        button="Save milestone",
+        message=lambda milestone: SAVED_MILESTONE.format(title=milestone.title),
     )
 
 
