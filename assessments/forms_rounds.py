@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from priorities.forms import DateInput
+from deliveryunit.forms import DateInput
 from priorities.models import Priority
 from priorities.selectors import departments_for_filter
 

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from deliveryunit.editing import attribute, check_version
 from priorities import performance as perf
 from priorities.models import Priority
 from priorities.selectors import measure_series_for_priorities
-from priorities.services import ConflictError
 
 from .models import (
     DIMENSION_ORDER,
@@ -58,10 +58,6 @@ class PublishRefused(Exception):
         self.missing = missing  # (priority, what it lacks)
 
 
-def _attribute(instance: Any, by: Any) -> None:
-    instance._history_user = by
-
-
 def ensure_editable(round_: AssessmentRound) -> None:
     if round_.status == RoundStatus.PUBLISHED:
         raise RoundLocked()
@@ -84,7 +80,7 @@ def round_create(
     """A new round in draft. By default it covers every active priority."""
     round_ = AssessmentRound(name=name, date=date)
     round_.full_clean()
-    _attribute(round_, by)
+    attribute(round_, by)
     round_.save()
     if priorities is None:
         priorities = list(Priority.objects.filter(active=True))
@@ -108,7 +104,7 @@ def round_to_moderation(*, round_: AssessmentRound, by: Any) -> AssessmentRound:
     if current.status != RoundStatus.MODERATION:
         current.status = RoundStatus.MODERATION
         current.version += 1
-        _attribute(current, by)
+        attribute(current, by)
         current.save(update_fields=["status", "version"])
         RoundEvent.objects.create(round=current, kind=RoundEvent.Kind.MODERATION, by=_user(by))
     return current
@@ -141,7 +137,7 @@ def round_publish(*, round_: AssessmentRound, by: Any) -> AssessmentRound:
     current.published_at = timezone.now()
     current.published_by = _user(by)
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save(update_fields=["status", "published_at", "published_by", "version"])
     RoundEvent.objects.create(round=current, kind=RoundEvent.Kind.PUBLISHED, by=_user(by))
     transaction.on_commit(lambda: _round_published(current.pk))
@@ -186,7 +182,7 @@ def round_reopen(*, round_: AssessmentRound, by: Any, reason: str) -> Assessment
         raise ValidationError(NOT_PUBLISHED)
     current.status = RoundStatus.MODERATION
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save(update_fields=["status", "version"])
     RoundEvent.objects.create(
         round=current, kind=RoundEvent.Kind.REOPENED, by=_user(by), reason=reason.strip()
@@ -235,7 +231,7 @@ def assessment_start(*, round_: AssessmentRound, priority: Priority, by: Any) ->
         author=_user(by),
         performance_snapshot=performance_snapshot(priority, round_.date),
     )
-    _attribute(assessment, by)
+    attribute(assessment, by)
     assessment.save()
     return assessment
 
@@ -243,8 +239,7 @@ def assessment_start(*, round_: AssessmentRound, priority: Priority, by: Any) ->
 def _locked_assessment(assessment: Assessment, expected_version: int | None) -> Assessment:
     current = Assessment.objects.select_for_update().select_related("round").get(pk=assessment.pk)
     ensure_editable(current.round)
-    if expected_version is not None and current.version != expected_version:
-        raise ConflictError(current)
+    check_version(current, expected_version)
     return current
 
 
@@ -286,7 +281,7 @@ def assessment_save(
             current.status = AssessmentStatus.SUBMITTED
         current.version += 1
         current.full_clean()
-        _attribute(current, by)
+        attribute(current, by)
         current.save()
     return current
 
@@ -318,7 +313,7 @@ def _save_area_ratings(
         elif row.rating == rating and row.evidence == evidence:
             continue
         row.rating, row.evidence = rating, evidence
-        _attribute(row, by)
+        attribute(row, by)
         row.save()
         changed = True
     if errors:
@@ -339,7 +334,7 @@ def assessment_submit(
     if current.author_id is None:
         current.author = _user(by)
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     return current
 
@@ -354,7 +349,7 @@ def assessment_agree(
     current.status = AssessmentStatus.AGREED
     current.moderator = _user(by)
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     return current
 
@@ -367,7 +362,7 @@ def assessment_return(
     current = _locked_assessment(assessment, expected_version)
     current.status = AssessmentStatus.DRAFT
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     return current
 
@@ -377,7 +372,7 @@ def assessment_refresh_snapshot(*, assessment: Assessment, by: Any) -> Assessmen
     current = _locked_assessment(assessment, None)
     current.performance_snapshot = performance_snapshot(current.priority, current.round.date)
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     return current
 
@@ -391,7 +386,7 @@ def _bump(assessment: Assessment, by: Any) -> None:
     assessment.version += 1
     if assessment.status == AssessmentStatus.AGREED:
         assessment.status = AssessmentStatus.SUBMITTED
-    _attribute(assessment, by)
+    attribute(assessment, by)
     assessment.save(update_fields=["version", "status"])
 
 
@@ -407,7 +402,7 @@ def key_challenge_add(
         assessment=current, order=last + 1, title=title.strip(), progress=progress
     )
     challenge.full_clean()
-    _attribute(challenge, by)
+    attribute(challenge, by)
     challenge.save()
     _bump(current, by)
     return challenge
@@ -422,7 +417,7 @@ def key_challenge_update(
         raise ValidationError({"title": CHALLENGE_TITLE_REQUIRED})
     challenge = KeyChallenge.objects.get(pk=challenge.pk, assessment=current)
     challenge.title, challenge.progress = title.strip(), progress
-    _attribute(challenge, by)
+    attribute(challenge, by)
     challenge.save()
     _bump(current, by)
     return challenge
@@ -431,7 +426,7 @@ def key_challenge_update(
 @transaction.atomic
 def key_challenge_remove(*, challenge: KeyChallenge, by: Any) -> None:
     current = _locked_assessment(challenge.assessment, None)
-    _attribute(challenge, by)
+    attribute(challenge, by)
     challenge.delete()
     _renumber(current, by)
     _bump(current, by)
@@ -449,7 +444,7 @@ def key_challenge_move(*, challenge: KeyChallenge, by: Any, offset: int) -> None
         for position, item in enumerate(ordered, start=1):
             if item.order != position:
                 item.order = position
-                _attribute(item, by)
+                attribute(item, by)
                 item.save(update_fields=["order"])
         _bump(current, by)
 
@@ -458,5 +453,5 @@ def _renumber(assessment: Assessment, by: Any) -> None:
     for position, item in enumerate(assessment.key_challenges.order_by("order", "pk"), start=1):
         if item.order != position:
             item.order = position
-            _attribute(item, by)
+            attribute(item, by)
             item.save(update_fields=["order"])

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deliveryunit import access
+from deliveryunit.editing import add_service_errors, render_form
 
 from . import selectors, services, services_framework
 from .forms_rounds import (
@@ -40,23 +41,6 @@ CODES_STAY = (
     "label and what it means."
 )
 NO_ROUNDS_TO_COMPARE = "There are not yet two rounds to compare."
-
-
-def _render_form(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    form = context.get("form")
-    if request.method == "POST" and status == 200 and form is not None and form.errors:
-        status = 422
-    return render(request, template, context, status=status)
-
-
-def add_service_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _round_url(round_: AssessmentRound) -> str:
@@ -97,7 +81,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, ROUND_CREATED.format(name=round_.name))
             return redirect(_round_url(round_))
-    return _render_form(
+    return render_form(
         request,
         "assessments/round_create.html",
         {"nav_assessments": True, "form": form},
@@ -193,7 +177,7 @@ def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, ROUND_REOPENED.format(name=round_.name))
             return redirect(_round_url(round_))
-    return _render_form(
+    return render_form(
         request,
         "assessments/round_reopen.html",
         {"nav_assessments": True, "round": round_, "form": form},
@@ -315,7 +299,7 @@ def _framework_edit(
         else:
             messages.success(request, success(saved))
             return redirect(reverse("assessments:framework"))
-    return _render_form(
+    return render_form(
         request,
         "assessments/framework_edit.html",
         {

@@ -29,16 +29,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from deliveryunit import access
+from deliveryunit.editing import (
+    CONFLICT_MESSAGE,
+    NOT_SET,
+    Conflict,
+    ConflictError,
+    ConflictRow,
+    HtmxHttpRequest,
+    format_number,
+    with_version,
+)
 from deliveryunit.models import User
 from priorities import performance, periods
 from priorities.charts import format_value
-from priorities.forms import format_number
 from priorities.models import Priority
 from priorities.selectors import HistoryEntry, history_entries, newest_first
-from priorities.services import CONFLICT_MESSAGE, ConflictError
 
 from . import services
 from .forms import EDITOR_MARKER, AssessmentForm, KeyChallengeForm, MoveForm, area_prefix
@@ -67,7 +74,6 @@ CHALLENGE_ADDED = "Key challenge added."
 CHALLENGE_SAVED = "Key challenge saved."
 CHALLENGE_REMOVED = "Key challenge removed."
 CHALLENGE_MOVED = "Key challenge moved."
-NOT_SET = "Not set"
 LAST_ROUND = "Last round ({name})"
 
 ACTIONS = {
@@ -89,10 +95,6 @@ _ASSESSMENT_TAGS = {
     AssessmentStatus.AGREED: "govuk-tag--green",
 }
 _RAG = {"red", "amber-red", "amber-green", "green"}
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def rag_class(colour: str) -> str:
@@ -462,7 +464,7 @@ def _messages_of(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def add_service_errors(form: AssessmentForm, exc: ValidationError) -> None:
+def _add_editor_errors(form: AssessmentForm, exc: ValidationError) -> None:
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
@@ -473,14 +475,6 @@ def add_service_errors(form: AssessmentForm, exc: ValidationError) -> None:
             form.add_error(f"area_{name[5:]}_rating", errors)
         else:
             form.add_error(None, errors)
-
-
-def with_version(data: Any, version: int) -> Any:
-    """The posted data as typed, carrying the version now saved, so that sending it again
-    knowingly replaces that version."""
-    data = data.copy()
-    data["version"] = str(version)
-    return data
 
 
 def _editor_post(request: HttpRequest, page: EditorPage, action: str) -> HttpResponse:
@@ -515,7 +509,7 @@ def _editor_post(request: HttpRequest, page: EditorPage, action: str) -> HttpRes
     except RoundLocked:
         return _locked(request, _page(page.round, page.priority))
     except ValidationError as exc:
-        add_service_errors(form, exc)
+        _add_editor_errors(form, exc)
         return _render_editor(request, page, form, status=422)
     return _act(request, page, saved, action, form=form)
 
@@ -569,30 +563,6 @@ def _act(
 
 
 # --- conflicts ------------------------------------------------------------------------------
-
-
-@dataclass
-class ConflictRow:
-    label: str
-    theirs: str
-    yours: str
-
-    @property
-    def differs(self) -> bool:
-        return self.theirs != self.yours
-
-
-@dataclass
-class Conflict:
-    message: str
-    rows: list[ConflictRow]
-    saved_by: str = ""
-    saved_at: Any = None
-    their_version: int | None = None
-
-    @property
-    def changed_count(self) -> int:
-        return sum(row.differs for row in self.rows)
 
 
 def _conflict(

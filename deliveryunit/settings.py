@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "simple_history",
     "axes",
@@ -76,6 +77,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "deliveryunit.urls"
+# Every form field draws itself with the GOV.UK Design System markup ({{ field.as_field_group }}).
+FORM_RENDERER = "deliveryunit.forms.GovukFormRenderer"
 WSGI_APPLICATION = "deliveryunit.wsgi.application"
 
 TEMPLATES = [

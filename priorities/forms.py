@@ -12,6 +12,8 @@ from typing import Any
 
 from django import forms
 
+from deliveryunit.editing import VersionedForm, format_number
+from deliveryunit.forms import DateInput
 from deliveryunit.models import Department
 
 from . import periods
@@ -30,15 +32,6 @@ MAX_TRAJECTORY_ROWS = 600
 # How many periods "Add more periods" adds at the end, by frequency.
 ADD_ROWS = {periods.MONTHLY: 12, periods.QUARTERLY: 4, periods.ANNUAL: 2}
 PERIOD_EXAMPLE = {periods.MONTHLY: "2023-09", periods.QUARTERLY: "2003-Q3", periods.ANNUAL: "2004"}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(
-            attrs={"class": "govuk-input--width-10", **(attrs or {})}, format="%Y-%m-%d"
-        )
 
 
 def parse_number(text: str) -> Decimal:
@@ -95,25 +88,6 @@ class NumberField(forms.DecimalField):
         attrs["inputmode"] = "decimal"
         attrs["spellcheck"] = "false"
         return attrs
-
-
-class VersionedForm(forms.ModelForm):
-    """A model form that remembers which version of the row the user started from."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
-
-    @property
-    def expected_version(self) -> int | None:
-        return self.cleaned_data.get("version")
-
-    def service_fields(self) -> dict[str, Any]:
-        """The cleaned values to hand to the service, without form-only fields."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
 
 # --- priorities ---------------------------------------------------------------------------
@@ -415,18 +389,6 @@ class TrajectoryForm(forms.Form):
 
     def is_valid(self) -> bool:
         return super().is_valid() and not self.cell_errors
-
-
-def format_number(value: Decimal | float | int | None) -> str:
-    """A stored decimal as a person would type it: 92.5, not 92.5000."""
-    if value is None:
-        return ""
-    # A float goes through its shortest text form, not its binary expansion (71.64, not
-    # 71.6400000000000056843418861).
-    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
-    return format(number.normalize(), "f")
 
 
 # --- one cell of the actuals grid ---------------------------------------------------------

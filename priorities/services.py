@@ -2,7 +2,7 @@
 
 Every write validates (`full_clean`), runs in a transaction and is attributed to the user who
 made it in the object's history. Updates carry the version the user started from; if someone
-else saved in between, ConflictError is raised and nothing is written.
+else saved in between, deliveryunit.editing.ConflictError is raised and nothing is written.
 """
 
 from dataclasses import dataclass
@@ -12,38 +12,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Model
+from django.db.models import Max
+
+from deliveryunit.editing import ConflictError, attribute, check_version, locked
 
 from . import periods
 from .models import Actual, ActualStatus, Measure, Milestone, Priority, Trajectory, TrajectoryPoint
 
-CONFLICT_MESSAGE = (
-    "Someone else saved a change to this since you opened it. Their version is shown below; "
-    "your changes have not been saved but are kept in the form."
-)
 REASON_REQUIRED = "Give a reason for re-profiling the trajectory."
 NO_POINTS = "A trajectory needs at least one point."
 DUPLICATE_POINT = "The trajectory has two points for {period}."
 PARENT_CYCLE = "A priority cannot sit under itself or one of its own sub-targets."
-
-
-class ConflictError(Exception):
-    def __init__(self, current: Model):
-        super().__init__(CONFLICT_MESSAGE)
-        self.current = current
-
-
-def _attribute(instance: Model, by: Any) -> None:
-    instance._history_user = by  # type: ignore[attr-defined]
-
-
-def _check_version(instance: Model, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:  # type: ignore[attr-defined]
-        raise ConflictError(instance)
-
-
-def _locked(model: type[Model], pk: int) -> Any:
-    return model._default_manager.select_for_update().get(pk=pk)
 
 
 # --- priorities ---------------------------------------------------------------------------
@@ -61,7 +40,7 @@ def _check_parent(priority: Priority) -> None:
 def priority_create(*, by: Any, delivery_chain: list | None = None, **fields: Any) -> Priority:
     priority = Priority(**fields)
     priority.full_clean()
-    _attribute(priority, by)
+    attribute(priority, by)
     priority.save()
     if delivery_chain:
         priority.delivery_chain.set(delivery_chain)
@@ -77,14 +56,14 @@ def priority_update(
     delivery_chain: list | None = None,
     **fields: Any,
 ) -> Priority:
-    current = _locked(Priority, priority.pk)
-    _check_version(current, expected_version)
+    current = locked(Priority, priority.pk)
+    check_version(current, expected_version)
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
     _check_parent(current)
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     if delivery_chain is not None:
         current.delivery_chain.set(delivery_chain)
@@ -98,7 +77,7 @@ def priority_update(
 def measure_create(*, priority: Priority, by: Any, **fields: Any) -> Measure:
     measure = Measure(priority=priority, **fields)
     measure.full_clean()
-    _attribute(measure, by)
+    attribute(measure, by)
     measure.save()
     return measure
 
@@ -107,8 +86,8 @@ def measure_create(*, priority: Priority, by: Any, **fields: Any) -> Measure:
 def measure_update(
     *, measure: Measure, by: Any, expected_version: int | None, **fields: Any
 ) -> Measure:
-    current = _locked(Measure, measure.pk)
-    _check_version(current, expected_version)
+    current = locked(Measure, measure.pk)
+    check_version(current, expected_version)
     changes_frequency = "frequency" in fields and fields["frequency"] != current.frequency
     if changes_frequency and (current.actuals.exists() or current.trajectories.exists()):
         raise ValidationError(
@@ -118,7 +97,7 @@ def measure_update(
         setattr(current, name, value)
     current.full_clean()
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     return current
 
@@ -138,7 +117,7 @@ def trajectory_create(
 ) -> Trajectory:
     """Add a trajectory version. The first is the plan; later ones re-profile it and need a
     reason. Earlier versions stay as they were."""
-    measure = _locked(Measure, measure.pk)
+    measure = locked(Measure, measure.pk)
     latest = measure.trajectories.aggregate(n=Max("number"))["n"] or 0
     if latest and not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
@@ -163,12 +142,12 @@ def trajectory_create(
         created_by=by if getattr(by, "pk", None) else None,
     )
     trajectory.full_clean()
-    _attribute(trajectory, by)
+    attribute(trajectory, by)
     trajectory.save()
     for period, value in sorted(points):
         point = TrajectoryPoint(trajectory=trajectory, period=period, value=value)
         point.full_clean()
-        _attribute(point, by)
+        attribute(point, by)
         point.save()
     return trajectory
 
@@ -221,26 +200,26 @@ def actual_record(
             for name in RECORDED_FIELDS:
                 setattr(actual, name, getattr(data, name))
             actual.full_clean()
-            _attribute(actual, by)
+            attribute(actual, by)
             actual.save()
             return actual, True
-        _check_version(actual, expected_version)
+        check_version(actual, expected_version)
         if _same(actual, data):
             return actual, False
         for name in RECORDED_FIELDS:
             setattr(actual, name, getattr(data, name))
         actual.full_clean()
         actual.version += 1
-        _attribute(actual, by)
+        attribute(actual, by)
         actual.save()
         return actual, True
 
 
 @transaction.atomic
 def actual_delete(*, actual: Actual, by: Any, expected_version: int | None) -> None:
-    current = _locked(Actual, actual.pk)
-    _check_version(current, expected_version)
-    _attribute(current, by)
+    current = locked(Actual, actual.pk)
+    check_version(current, expected_version)
+    attribute(current, by)
     current.delete()
 
 
@@ -267,7 +246,7 @@ def actuals_import(*, measure_rows: list[tuple[Measure, ActualData]], by: Any) -
 def milestone_create(*, priority: Priority, by: Any, **fields: Any) -> Milestone:
     milestone = Milestone(priority=priority, **fields)
     milestone.full_clean()
-    _attribute(milestone, by)
+    attribute(milestone, by)
     milestone.save()
     return milestone
 
@@ -276,12 +255,12 @@ def milestone_create(*, priority: Priority, by: Any, **fields: Any) -> Milestone
 def milestone_update(
     *, milestone: Milestone, by: Any, expected_version: int | None, **fields: Any
 ) -> Milestone:
-    current = _locked(Milestone, milestone.pk)
-    _check_version(current, expected_version)
+    current = locked(Milestone, milestone.pk)
+    check_version(current, expected_version)
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     return current

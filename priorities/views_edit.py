@@ -21,11 +21,23 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from deliveryunit import access
+from deliveryunit.editing import (
+    CONFLICT_MESSAGE,
+    NOT_SET,
+    Conflict,
+    ConflictError,
+    ConflictRow,
+    HtmxHttpRequest,
+    VersionedForm,
+    add_service_errors,
+    form_conflict,
+    render_form,
+    shown,
+    with_version,
+)
 
 from . import periods, services
 from .forms import ADD_ROWS as ROWS_ADDED
@@ -35,7 +47,6 @@ from .forms import (
     MilestoneForm,
     PriorityForm,
     TrajectoryForm,
-    VersionedForm,
     format_number,
 )
 from .models import Actual, ActualStatus, Measure, Milestone, Priority, Trajectory
@@ -54,115 +65,14 @@ CELL_CONFLICT_DELETED = (
     "Someone else deleted this period's value since you opened the page. Yours is kept in the "
     "row. Save again to put it back."
 )
-NOT_SET = "Not set"
 
 # Ways to act on the trajectory form's grid without saving.
 SHOW_PERIODS = "show_periods"
 ADD_ROWS = "add_rows"
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 def _priority_url(priority_id: int) -> str:
     return reverse("priorities:detail", args=[priority_id])
-
-
-# --- showing a conflict -------------------------------------------------------------------
-
-
-@dataclass
-class ConflictRow:
-    label: str
-    theirs: str
-    yours: str
-
-    @property
-    def differs(self) -> bool:
-        return self.theirs != self.yours
-
-
-@dataclass
-class Conflict:
-    message: str
-    rows: list[ConflictRow]
-    saved_by: str = ""
-    saved_at: Any = None
-    their_version: int | None = None
-
-    @property
-    def changed_count(self) -> int:
-        return sum(row.differs for row in self.rows)
-
-
-def _show(form_field: django_forms.Field, value: Any) -> str:
-    """A value as a person reads it, the same whether it came from the form or the database."""
-    if isinstance(form_field, django_forms.ModelMultipleChoiceField):
-        names = sorted(str(item) for item in value) if value is not None else []
-        return ", ".join(names) or NOT_SET
-    if value is None or value == "":
-        return NOT_SET
-    if isinstance(form_field, django_forms.BooleanField):
-        return "Yes" if value else "No"
-    if isinstance(form_field, django_forms.ModelChoiceField):
-        return str(value)
-    if isinstance(form_field, django_forms.ChoiceField):
-        return str(dict(form_field.choices).get(value, value))
-    if isinstance(value, date):
-        return date_format(value, "j F Y")
-    if isinstance(value, Decimal | float | int):
-        return format_number(value)
-    return str(value)
-
-
-def _last_change(current: Model) -> tuple[str, Any]:
-    """Who saved the version now in the database, and when, from its history."""
-    record = current.history.select_related("history_user").first()  # type: ignore[attr-defined]
-    if record is None:
-        return "", None
-    return (str(record.history_user) if record.history_user else ""), record.history_date
-
-
-def form_conflict(form: VersionedForm, current: Model) -> Conflict:
-    rows = []
-    for name, form_field in form.fields.items():
-        if name == "version":
-            continue
-        theirs = getattr(current, name)
-        if isinstance(form_field, django_forms.ModelMultipleChoiceField):
-            theirs = list(theirs.all())
-        rows.append(
-            ConflictRow(
-                label=str(form[name].label),
-                theirs=_show(form_field, theirs),
-                yours=_show(form_field, form.cleaned_data.get(name)),
-            )
-        )
-    saved_by, saved_at = _last_change(current)
-    return Conflict(
-        message=services.CONFLICT_MESSAGE,
-        rows=rows,
-        saved_by=saved_by,
-        saved_at=saved_at,
-        their_version=current.version,  # type: ignore[attr-defined]
-    )
-
-
-def with_version(data: Any, version: int) -> Any:
-    """The posted data as typed, but carrying the version now saved, so that submitting again
-    knowingly replaces it."""
-    data = data.copy()
-    data["version"] = str(version)
-    return data
-
-
-def add_service_errors(form: django_forms.Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 # --- the edit forms -----------------------------------------------------------------------
@@ -175,19 +85,6 @@ def _page(heading: str, caption: str, submit_label: str, back_url: str) -> dict[
         "submit_label": submit_label,
         "back_url": back_url,
     }
-
-
-def _render_form(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    *,
-    status: int = 200,
-) -> HttpResponse:
-    form = context["form"]
-    if request.method == "POST" and status == 200 and form.is_bound and form.errors:
-        status = 422
-    return render(request, template, context, status=status)
 
 
 def _versioned_edit(
@@ -207,7 +104,7 @@ def _versioned_edit(
     if request.method == "POST" and form.is_valid():
         try:
             saved = save(form)
-        except services.ConflictError as exc:
+        except ConflictError as exc:
             conflict = form_conflict(form, exc.current)
             form = form_class(with_version(request.POST, exc.current.version), instance=instance)
             return render(
@@ -218,7 +115,7 @@ def _versioned_edit(
         else:
             messages.success(request, success_message.format_map(_Fields(saved)))
             return redirect(success_url(saved))
-    return _render_form(request, template, {**context, "form": form})
+    return render_form(request, template, {**context, "form": form})
 
 
 class _Fields(dict):
@@ -244,7 +141,7 @@ def priority_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, SAVED_PRIORITY.format(code=priority.code))
             return redirect(_priority_url(priority.pk))
-    return _render_form(
+    return render_form(
         request,
         "priorities/priority_form.html",
         {
@@ -309,7 +206,7 @@ def _create_under_priority(
         else:
             messages.success(request, message(created))
             return redirect(_priority_url(priority.pk))
-    return _render_form(
+    return render_form(
         request,
         template,
         {
@@ -455,8 +352,8 @@ def _trajectory_conflict(
         ConflictRow("Label", latest.label if latest else NOT_SET, form.cleaned_data["label"]),
         ConflictRow(
             "Agreed on",
-            _show(django_forms.DateField(), latest.agreed_on if latest else None),
-            _show(django_forms.DateField(), form.cleaned_data["agreed_on"]),
+            shown(django_forms.DateField(), latest.agreed_on if latest else None),
+            shown(django_forms.DateField(), form.cleaned_data["agreed_on"]),
         ),
     ]
     for row in form.rows:
@@ -470,7 +367,7 @@ def _trajectory_conflict(
         )
     saved_by, saved_at = (str(latest.created_by or ""), latest.created_at) if latest else ("", None)
     return Conflict(
-        message=services.CONFLICT_MESSAGE,
+        message=CONFLICT_MESSAGE,
         rows=rows,
         saved_by=saved_by,
         saved_at=saved_at,
@@ -717,7 +614,7 @@ def actual_cell(request: HtmxHttpRequest, pk: int, period: str) -> HttpResponse:
     else:
         try:
             message = _save_cell(request, measure, day, stored, form)
-        except services.ConflictError as exc:
+        except ConflictError as exc:
             their = exc.current if exc.current.pk else None
             row.their = their
             row.conflict = CELL_CONFLICT if their else CELL_CONFLICT_DELETED

@@ -9,8 +9,9 @@ from typing import Any
 
 from django import forms
 
+from deliveryunit.editing import VersionedForm
+from deliveryunit.forms import DateInput
 from deliveryunit.models import Department
-from priorities.forms import DateInput, VersionedForm
 from priorities.models import Priority
 
 from .models import AgendaItem, AttendeeKind, Forum, ForumMember, Meeting

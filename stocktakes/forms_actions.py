@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from deliveryunit.forms import DateInput
 from deliveryunit.models import Department
-from priorities.forms import DateInput
 
 from . import services
 from .models import ActionStatus, AgendaItem, Forum, Meeting

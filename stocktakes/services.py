@@ -2,7 +2,7 @@
 
 Each validates, writes in a transaction and records who made the change. Issued minutes and
 issued packs are frozen (the models refuse the write too). Updates carry the version the user
-started from; a stale one raises priorities.services.ConflictError.
+started from; a stale one raises deliveryunit.editing.ConflictError.
 """
 
 from datetime import date, timedelta
@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from priorities.services import ConflictError
+from deliveryunit.editing import attribute, check_version
 
 from .models import (
     MINUTES_ISSUED,
@@ -42,17 +42,8 @@ DESCRIPTION_REQUIRED = "Describe the action."
 NO_AGENDA = "Add at least one agenda item before issuing the pack."
 
 
-def _attribute(instance: Any, by: Any) -> None:
-    instance._history_user = by
-
-
 def _user(by: Any) -> Any:
     return by if getattr(by, "pk", None) else None
-
-
-def _check_version(instance: Any, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise ConflictError(instance)
 
 
 # --- forums and meetings ------------------------------------------------------------------
@@ -62,7 +53,7 @@ def _check_version(instance: Any, expected_version: int | None) -> None:
 def forum_create(*, by: Any, priorities: list | None = None, **fields: Any) -> Forum:
     forum = Forum(**fields)
     forum.full_clean()
-    _attribute(forum, by)
+    attribute(forum, by)
     forum.save()
     if priorities:
         forum.priorities.set(priorities)
@@ -79,12 +70,12 @@ def forum_update(
     **fields: Any,
 ) -> Forum:
     current = Forum.objects.select_for_update().get(pk=forum.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     if priorities is not None:
         current.priorities.set(priorities)
@@ -107,7 +98,7 @@ def meeting_schedule(
     members are invited as attendees."""
     meeting = Meeting(forum=forum, date=date or proposed_next_date(forum), **fields)
     meeting.full_clean()
-    _attribute(meeting, by)
+    attribute(meeting, by)
     meeting.save()
     if copy_members:
         Attendee.objects.bulk_create(
@@ -128,13 +119,13 @@ def meeting_schedule(
 
 def _locked_meeting(meeting: Meeting, expected_version: int | None = None) -> Meeting:
     current = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     return current
 
 
 def _bump(meeting: Meeting, by: Any) -> None:
     meeting.version += 1
-    _attribute(meeting, by)
+    attribute(meeting, by)
     meeting.save(update_fields=["version"])
 
 
@@ -149,7 +140,7 @@ def meeting_update(
         setattr(current, name, value)
     current.full_clean()
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save()
     return current
 
@@ -187,7 +178,7 @@ def agenda_item_add(*, meeting: Meeting, by: Any, title: str, **fields: Any) -> 
     last = current.agenda_items.aggregate(n=Max("order"))["n"] or 0
     item = AgendaItem(meeting=current, order=last + 1, title=title.strip(), **fields)
     item.full_clean()
-    _attribute(item, by)
+    attribute(item, by)
     item.save()
     _bump(current, by)
     return item
@@ -202,7 +193,7 @@ def agenda_item_update(*, item: AgendaItem, by: Any, **fields: Any) -> AgendaIte
     if not item.title.strip():
         raise ValidationError({"title": TITLE_REQUIRED})
     item.full_clean()
-    _attribute(item, by)
+    attribute(item, by)
     item.save()
     _bump(current, by)
     return item
@@ -211,12 +202,12 @@ def agenda_item_update(*, item: AgendaItem, by: Any, **fields: Any) -> AgendaIte
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem, by: Any) -> None:
     current = _locked_meeting(item.meeting)
-    _attribute(item, by)
+    attribute(item, by)
     item.delete()
     for position, other in enumerate(current.agenda_items.order_by("order", "pk"), start=1):
         if other.order != position:
             other.order = position
-            _attribute(other, by)
+            attribute(other, by)
             other.save(update_fields=["order"])
     _bump(current, by)
 
@@ -253,7 +244,7 @@ def pack_issue(*, meeting: Meeting, by: Any, contents: dict[str, Any]) -> PackIs
     if current.status == MeetingStatus.PLANNED:
         current.status = MeetingStatus.PACK_ISSUED
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save(update_fields=["status", "version"])
     return issue
 
@@ -294,7 +285,7 @@ def meeting_mark_held(*, meeting: Meeting, by: Any, expected_version: int | None
     if current.status == MeetingStatus.PACK_ISSUED:
         current.status = MeetingStatus.HELD
         current.version += 1
-        _attribute(current, by)
+        attribute(current, by)
         current.save(update_fields=["status", "version"])
     return current
 
@@ -314,7 +305,7 @@ def action_create(*, by: Any, description: str, **fields: Any) -> Action:
     fields.setdefault("source", ActionSource.MEETING)
     action = Action(description=description.strip(), **fields)
     action.full_clean()
-    _attribute(action, by)
+    attribute(action, by)
     action.save()
     ActionUpdate.objects.create(
         action=action, by=_user(by), status_to=action.status, note="Action agreed."
@@ -327,7 +318,7 @@ def action_update_status(
     *, action: Action, by: Any, expected_version: int | None, status: str, note: str = ""
 ) -> Action:
     current = Action.objects.select_for_update().get(pk=action.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if status not in ActionStatus.values:
         raise ValidationError({"status": "Choose a status from the list."})
     if status == current.status and not note.strip():
@@ -335,7 +326,7 @@ def action_update_status(
     previous = current.status
     current.status = status
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save(update_fields=["status", "version"])
     ActionUpdate.objects.create(
         action=current, by=_user(by), status_from=previous, status_to=status, note=note.strip()
@@ -370,17 +361,17 @@ def minutes_save(
     elif minutes.is_issued:
         raise ValidationError(MINUTES_ISSUED)
     else:
-        _check_version(minutes, expected_version)
+        check_version(minutes, expected_version)
     minutes.summary, minutes.distribution = summary, distribution
     if minutes.pk:
         minutes.version += 1
-    _attribute(minutes, by)
+    attribute(minutes, by)
     minutes.save()
     for item in meeting.agenda_items.filter(pk__in=items):
         record, decisions = items[item.pk]
         if (item.record, item.decisions) != (record, decisions):
             item.record, item.decisions = record, decisions
-            _attribute(item, by)
+            attribute(item, by)
             item.save(update_fields=["record", "decisions"])
     return minutes
 
@@ -409,18 +400,18 @@ def minutes_issue(*, meeting: Meeting, by: Any, expected_version: int | None) ->
         raise ValidationError(NO_DISTRIBUTION)
     if minutes.is_issued:
         raise ValidationError(MINUTES_ISSUED)
-    _check_version(minutes, expected_version)
+    check_version(minutes, expected_version)
     addresses = distribution_addresses(minutes.distribution)
     if not addresses:
         raise ValidationError({"distribution": NO_DISTRIBUTION})
     minutes.issued_at = timezone.now()
     minutes.issued_by = _user(by)
     minutes.version += 1
-    _attribute(minutes, by)
+    attribute(minutes, by)
     minutes.save()
     current.status = MeetingStatus.MINUTED
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save(update_fields=["status", "version"])
     subject = f"{settings.PROTECTIVE_MARKING}: minutes of {current}"
     body = (

@@ -6,14 +6,15 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from deliveryunit.editing import attribute
+
 from .models import Forum, ForumMember
-from .services import _attribute
 
 
 def _bump(forum: Forum, by: Any) -> None:
     current = Forum.objects.select_for_update().get(pk=forum.pk)
     current.version += 1
-    _attribute(current, by)
+    attribute(current, by)
     current.save(update_fields=["version"])
 
 

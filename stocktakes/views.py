@@ -23,8 +23,13 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deliveryunit import access
-from priorities.services import CONFLICT_MESSAGE, ConflictError
-from priorities.views_edit import add_service_errors, form_conflict, with_version
+from deliveryunit.editing import (
+    CONFLICT_MESSAGE,
+    ConflictError,
+    add_service_errors,
+    form_conflict,
+    with_version,
+)
 
 from . import selectors, services, services_forums
 from .forms import AgendaItemForm, ForumForm, ForumMemberForm, MeetingForm

@@ -21,11 +21,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from deliveryunit import access
+from deliveryunit.editing import ConflictError, HtmxHttpRequest, with_version
 from deliveryunit.models import Department
-from priorities.services import ConflictError
 
 from . import selectors, services
 from .forms_actions import (
@@ -66,10 +65,6 @@ ACTION_ALLOCATED = "Action allocated to {owner}."
 MINUTES_ISSUED_SENT = "Minutes issued and sent to {count} address{plural}."
 ISSUE_CONFLICT = "The minutes changed since you opened the page. Check them and issue them again."
 MINUTES_NOT_ISSUED = "These minutes have not been issued yet."
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _url(name: str, *args: Any) -> str | None:
@@ -334,14 +329,6 @@ def _render_action(
 def action_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = _action_for(request.user, pk)
     return _render_action(request, action, _panel_context(request, action))
-
-
-def with_version(data: QueryDict, version: int) -> QueryDict:
-    """The posted data as typed, carrying the version now saved, so that saving again
-    knowingly replaces it."""
-    data = data.copy()
-    data["version"] = str(version)
-    return data
 
 
 @require_POST

@@ -30,7 +30,7 @@ from assessments.views_editor import (
     SUBMITTED,
 )
 from deliveryunit import access
-from priorities.services import CONFLICT_MESSAGE
+from deliveryunit.editing import CONFLICT_MESSAGE
 
 from .factories import MeasureFactory, PriorityFactory, UserFactory, add_trajectory
 

@@ -22,8 +22,8 @@ from assessments.models import (
     RoundLocked,
     RoundStatus,
 )
+from deliveryunit.editing import CONFLICT_MESSAGE, ConflictError
 from priorities import performance as perf
-from priorities.services import CONFLICT_MESSAGE, ConflictError
 
 from .factories import ActualFactory, MeasureFactory, PriorityFactory, add_trajectory
 

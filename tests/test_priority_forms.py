@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from deliveryunit.editing import CONFLICT_MESSAGE, NOT_SET
 from priorities import services
 from priorities.forms import (
     DEADLINE_BEFORE_START,
@@ -22,7 +23,6 @@ from priorities.models import (
     Trajectory,
     TrajectoryPoint,
 )
-from priorities.views_edit import NOT_SET
 
 from .factories import (
     MeasureFactory,
@@ -217,7 +217,7 @@ def test_second_of_two_concurrent_priority_edits_gets_a_conflict(
     response = second.post(url, theirs)
 
     assert response.status_code == 409
-    assert services.CONFLICT_MESSAGE in response.text
+    assert CONFLICT_MESSAGE in response.text
     priority.refresh_from_db()
     assert priority.title == "First's title"
     assert priority.minister == "Minister A"
@@ -552,7 +552,7 @@ def test_reprofile_over_someone_elses_new_version_is_a_conflict(
     response = analyst_client.post(url, mine)
 
     assert response.status_code == 409
-    assert services.CONFLICT_MESSAGE in response.text
+    assert CONFLICT_MESSAGE in response.text
     rows = {row.label: row for row in response.context["conflict"].rows}
     assert (rows["2003-Q1"].theirs, rows["2003-Q1"].yours) == ("100", "90")
     assert response.context["conflict"].saved_by == str(second_analyst)

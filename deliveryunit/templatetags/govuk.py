@@ -1,4 +1,5 @@
-"""GOV.UK Design System markup for Django form fields, used by templates/priorities/_form_*.html.
+"""GOV.UK Design System markup for Django form fields, used by templates/govuk/field.html (the
+project's FORM_RENDERER field template) and the error summary.
 
 The widgets themselves are rendered by Django (so values, dates and choices come out exactly as
 the form means them); these helpers add the Design System's classes and tie each input to its
@@ -9,7 +10,7 @@ from django import forms, template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
 
-from priorities.forms import format_number
+from deliveryunit.editing import format_number
 
 register = template.Library()
 
