@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from . import access
+from . import access, clock
 
 
 def service(request: HttpRequest) -> dict[str, object]:
@@ -11,4 +11,5 @@ def service(request: HttpRequest) -> dict[str, object]:
         "protective_marking": settings.PROTECTIVE_MARKING,
         "user_is_editor": access.is_editor(user),
         "user_is_unit_lead": access.is_unit_lead(user),
+        "demo_as_at": clock.as_at() if getattr(user, "is_authenticated", False) else None,
     }

@@ -132,3 +132,24 @@ class DocumentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} downloaded {self.document} at {self.at}"
+
+
+class Workbench(models.Model):
+    """Settings of the whole workbench that live in the database (at most one row)."""
+
+    as_at = models.DateField(
+        "as at",
+        null=True,
+        blank=True,
+        help_text=(
+            "The date the workbench treats as today (for what is overdue, due or next). Set only "
+            "for demonstration or training data; leave empty to use the real date."
+        ),
+    )
+
+    class Meta:
+        verbose_name = "workbench settings"
+        verbose_name_plural = "workbench settings"
+
+    def __str__(self) -> str:
+        return f"Workbench as at {self.as_at}" if self.as_at else "Workbench (real date)"

@@ -53,3 +53,14 @@ def isolated_media_root(settings, tmp_path_factory):
     media/ (publishing a round, for one, builds its delivery reports)."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def fresh_business_date():
+    """The business date is read from the database and kept briefly per process; a test's
+    rolled-back "as at" must not leak into the next test."""
+    from deliveryunit import clock
+
+    clock.forget()
+    yield
+    clock.forget()
