@@ -583,7 +583,7 @@ def test_an_exception_during_the_write_rolls_everything_back(analyst, measure, m
         user=analyst, kind=imports.ACTUALS, measure=measure, filename="x"
     )
     pending.set_rows(rows)
-    fingerprint = imports.build_preview(pending).fingerprint
+    fingerprint = imports.build_preview(pending, user=analyst).fingerprint
     real = services.actual_record
     calls = []
 
