@@ -129,9 +129,9 @@ def unit_lead_required[F: Callable[..., Any]](view: F) -> F:
 # --- importing data: who may import what ----------------------------------------------------
 #
 # Officials submit data only for what their department *leads*, not for everything they can
-# see: a model that takes imports names the lookup to its lead department first in its
-# DEPARTMENT_PATHS (a measure: "priority__lead_department"), so the rule reads it from there
-# without knowing the model.
+# see: a model that takes imports names the lookup to its lead department (a foreign key) first
+# in its DEPARTMENT_PATHS (a measure: "priority__lead_department"), so the rule reads it from
+# there without knowing the model.
 
 IMPORT_ACTUALS = "actuals"
 IMPORT_TRAJECTORY = "trajectory"
