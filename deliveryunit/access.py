@@ -124,3 +124,57 @@ def unit_lead_required[F: Callable[..., Any]](view: F) -> F:
         return view(request, *args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+# --- importing data: who may import what ----------------------------------------------------
+#
+# Officials submit data only for what their department *leads*, not for everything they can
+# see: a model that takes imports names the lookup to its lead department (a foreign key) first
+# in its DEPARTMENT_PATHS (a measure: "priority__lead_department"), so the rule reads it from
+# there without knowing the model.
+
+IMPORT_ACTUALS = "actuals"
+IMPORT_TRAJECTORY = "trajectory"
+
+
+def _lead_path(model: type[Model]) -> str:
+    return model.DEPARTMENT_PATHS[0]  # type: ignore[attr-defined]
+
+
+def _lead_department_id(obj: Model) -> int | None:
+    *hops, last = _lead_path(type(obj)).split("__")
+    target: Any = obj
+    for hop in hops:
+        target = getattr(target, hop)
+    return getattr(target, f"{last}_id")
+
+
+def import_kinds(user: Any, obj: Model) -> list[str]:
+    """What `user` may import into `obj` (a measure): editors actual data and trajectories; an
+    official actual data when their department leads it (being in its delivery chain is not
+    enough); anyone else nothing. Every role that may import also sees the object."""
+    if is_editor(user):
+        return [IMPORT_ACTUALS, IMPORT_TRAJECTORY]
+    lead = _lead_department_id(obj)
+    if lead is not None and can_submit_data_for(user, {lead}):
+        return [IMPORT_ACTUALS]
+    return []
+
+
+def may_import(user: Any) -> bool:
+    """Whether `user` may import at all (the portfolio-wide import of actual data): editors, and
+    officials with a department."""
+    department_id = department_id_of(user)
+    return is_editor(user) or can_submit_data_for(user, {department_id} if department_id else set())
+
+
+def importable[M: Model](queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+    """The part of `queryset` that `user` may import actual data into: what `import_kinds`
+    allows, as a queryset."""
+    visible = scoped(queryset, user)
+    if is_editor(user):
+        return visible
+    department_id = department_id_of(user)
+    if department_id is None or not can_submit_data_for(user, {department_id}):
+        return visible.none()
+    return visible.filter(**{_lead_path(queryset.model): department_id})

@@ -1,15 +1,17 @@
 """Forms for importing a measure's data: the upload, and the mapping of a publisher's sheet.
 
-They only validate; priorities/imports.py reads the file and builds the preview, and nothing is
-written until the user confirms it.
+They validate and hand over to the priorities.imports package, which reads the file and builds
+the preview; nothing is written until the user confirms it.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from django import forms
 
-from . import imports
+from . import imports, services
+from .models import Measure
 
 KIND_CHOICES = [
     (imports.ACTUALS, "Actual data"),
@@ -103,8 +105,20 @@ class UploadForm(forms.Form):
             if not data.get("agreed_on") and "agreed_on" not in self.errors:
                 self.add_error("agreed_on", AGREED_ON_REQUIRED)
             if self.trajectory_exists and not data.get("reason", "").strip():
-                self.add_error("reason", imports.services.REASON_REQUIRED)
+                self.add_error("reason", services.REASON_REQUIRED)
         return data
+
+    def upload(self) -> dict[str, Any]:
+        """The upload as `imports.pending_start` takes it."""
+        upload = self.cleaned_data["file"]
+        return {
+            "kind": self.cleaned_data["kind"],
+            "filename": upload.name or "",
+            # One byte past the limit, so a file that grew after its size was checked is caught.
+            "data": upload.read(imports.MAX_BYTES + 1),
+            "publisher": self.cleaned_data.get("layout") == PUBLISHER,
+            "trajectory": self.trajectory_meta(),
+        }
 
     def trajectory_meta(self) -> dict[str, str]:
         if self.cleaned_data.get("kind") != imports.TRAJECTORY:
@@ -154,6 +168,37 @@ class MappingForm(forms.Form):
         if period is not None and value is not None and period == value:
             self.add_error("value_column", imports.SAME_COLUMN)
         return data
+
+    def read_rows(self, table: imports.Table, *, measure: Measure) -> imports.MappedRows | None:
+        """The sheet's rows through the valid mapping, or None with the reason as the form's
+        error."""
+        try:
+            return imports.parse_mapped(table, mapping=self.mapping(), measure=measure)
+        except imports.ImportRefused as exc:
+            self.add_error(None, str(exc))
+            return None
+
+    @classmethod
+    def showing(
+        cls, choice: imports.SheetChoice, *, source: Mapping[str, Any], saved: dict[str, Any]
+    ) -> "MappingForm":
+        """The form for the sheet on screen: the choices in `source` (the form as sent, or as
+        saved) while the same sheet stays on screen, else fresh guesses; the scale and the rows
+        to leave out as last saved."""
+        initial: dict[str, Any] = {
+            "sheet": choice.sheet,
+            "header_row": choice.header_row,
+            "period_column": choice.guessed_period_column,
+            "value_column": None,
+            "scale": saved.get("scale", imports.SCALE_AS_PUBLISHED),
+            "skip_non_dates": saved.get("skip_non_dates", True),
+            "skip_no_value": saved.get("skip_no_value", True),
+        }
+        if not choice.fresh:
+            for name in ("period_column", "value_column", "scale"):
+                if source.get(name) not in (None, ""):
+                    initial[name] = source[name]
+        return cls(initial=initial, sheets=choice.sheets, columns=choice.columns)
 
     def mapping(self) -> imports.Mapping:
         data = self.cleaned_data

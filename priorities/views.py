@@ -43,14 +43,6 @@ def _links(allowed: bool, **names: tuple) -> dict[str, str]:
     return links
 
 
-def _may_import(user: Any) -> bool:
-    """Editors import anything; officials import their own department's actuals."""
-    department_id = access.department_id_of(user)
-    return access.is_editor(user) or access.can_submit_data_for(
-        user, {department_id} if department_id else set()
-    )
-
-
 # --- the list ---------------------------------------------------------------------------------
 
 
@@ -102,7 +94,7 @@ def priority_list(request: HttpRequest) -> HttpResponse:
             "matching_count": sum(1 for row in rows if not row.context_only),
             "links": {
                 **_links(access.is_editor(request.user), create=("priorities:create",)),
-                **_links(_may_import(request.user), import_data=("priorities:import",)),
+                **_links(access.may_import(request.user), import_data=("priorities:import",)),
             },
         },
     )

@@ -11,12 +11,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from deliveryunit import access
 from deliveryunit.models import Role
 from priorities import imports, periods, services
-from priorities.models import Actual, ActualStatus, Frequency, Trajectory, TrajectoryPoint
+from priorities.models import (
+    Actual,
+    ActualStatus,
+    Frequency,
+    Measure,
+    Trajectory,
+    TrajectoryPoint,
+)
 from priorities.views_data import IMPORTED_ACTUALS, IMPORTED_TRAJECTORY
 
 from .factories import ActualFactory, MeasureFactory, PriorityFactory, UserFactory, add_trajectory
@@ -583,7 +592,7 @@ def test_an_exception_during_the_write_rolls_everything_back(analyst, measure, m
         user=analyst, kind=imports.ACTUALS, measure=measure, filename="x"
     )
     pending.set_rows(rows)
-    fingerprint = imports.build_preview(pending).fingerprint
+    fingerprint = imports.build_preview(pending, user=analyst).fingerprint
     real = services.actual_record
     calls = []
 
@@ -778,6 +787,57 @@ def test_official_in_the_delivery_chain_may_not_import(client, official, world):
     with unchanged_database():
         assert client.get(reverse("priorities:measure_import", args=[chain.pk])).status_code == 403
         assert upload(client, chain, csv_file("period,value\n2023-01,1\n")).status_code == 403
+
+
+def test_import_kinds_follow_role_and_lead_department(world, measure, other_measure):
+    chain_priority = PriorityFactory(code="DH-4", lead_department=world.other)
+    chain_priority.delivery_chain.add(world.own)
+    chain = MeasureFactory(priority=chain_priority)
+    users = world.users
+    assert access.import_kinds(users["analyst"], other_measure) == ["actuals", "trajectory"]
+    assert access.import_kinds(users["unit_lead"], measure) == ["actuals", "trajectory"]
+    assert access.import_kinds(users["official"], measure) == ["actuals"]
+    assert access.import_kinds(users["official"], chain) == []
+    assert access.import_kinds(users["official"], other_measure) == []
+    assert access.import_kinds(users["minister"], measure) == []
+    assert access.import_kinds(users["minister_all"], measure) == []
+    measures = Measure.objects.all()
+    assert set(access.importable(measures, users["official"])) == {measure}
+    assert set(access.importable(measures, users["minister"])) == set()
+    assert set(access.importable(measures, users["analyst"])) == {measure, other_measure, chain}
+    assert [key for key, user in users.items() if access.may_import(user)] == [
+        "analyst",
+        "unit_lead",
+        "official",
+    ]
+
+
+def test_confirm_refuses_a_trajectory_from_someone_who_may_not_import_one(official, measure):
+    # The page never offers it; the confirm step checks again whatever reaches it.
+    table = imports.Table(rows=[["period", "value"], ["2023-01", 80]])
+    rows = imports.parse_own_format(table, kind=imports.TRAJECTORY, measure=measure).rows
+    pending = imports.pending_create(
+        user=official, kind=imports.TRAJECTORY, measure=measure, filename="x"
+    )
+    pending.set_rows(rows)
+    pending.trajectory = {"label": "Sneaky", "agreed_on": "2023-01-01", "reason": ""}
+    fingerprint = imports.build_preview(pending, user=official).fingerprint
+    with unchanged_database(), pytest.raises(PermissionDenied):
+        imports.apply(pending, by=official, fingerprint=fingerprint)
+
+
+def test_confirm_rechecks_a_measure_import_when_the_official_moves(official, measure, world):
+    table = imports.Table(rows=[["period", "value"], ["2023-01", 80]])
+    rows = imports.parse_own_format(table, kind=imports.ACTUALS, measure=measure).rows
+    pending = imports.pending_create(
+        user=official, kind=imports.ACTUALS, measure=measure, filename="x"
+    )
+    pending.set_rows(rows)
+    fingerprint = imports.build_preview(pending, user=official).fingerprint
+    official.department = world.other
+    official.save(update_fields=["department"])
+    with unchanged_database(), pytest.raises(PermissionDenied):
+        imports.apply(pending, by=official, fingerprint=fingerprint)
 
 
 def test_page_links_back_to_the_priority(client, analyst, measure):

@@ -663,8 +663,11 @@ def test_priority_page_runs_the_same_queries_for_50_or_5000_actuals(
     assert Actual.objects.filter(measure__priority=priority).count() == 5050
     with django_assert_max_num_queries(small) as captured:
         response = client.get(url)
+    assert response.status_code == 200
     assert len(captured) == small
-    assert response.content.decode().count('class="du-chart"') == 11
+    html = response.content.decode()
+    assert f'<h1 class="govuk-heading-l">BIG: {priority.title}</h1>' in html
+    assert html.count('class="du-chart"') == 11
 
 
 def test_history_pages_run_bounded_queries(client, world, analyst, django_assert_num_queries):
