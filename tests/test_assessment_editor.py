@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from assessments import services
+from assessments.editor import LAST_ROUND
 from assessments.forms import AREA_RATING_NOT_ON_SCALE, RATING_NOT_ON_SCALE
 from assessments.models import (
     ROUND_PUBLISHED,
@@ -20,15 +21,8 @@ from assessments.models import (
     RatingOption,
     RoundLocked,
 )
-from assessments.views_editor import (
-    AGREED,
-    CHALLENGE_ADDED,
-    LAST_ROUND,
-    RETURNED,
-    SAVED,
-    SAVED_BUT_REFUSED,
-    SUBMITTED,
-)
+from assessments.views_challenges import CHALLENGE_ADDED
+from assessments.views_editor import AGREED, RETURNED, SAVED, SAVED_BUT_REFUSED, SUBMITTED
 from deliveryunit import access
 from deliveryunit.editing import CONFLICT_MESSAGE
 
@@ -435,7 +429,9 @@ def test_key_challenges_added_moved_and_removed_with_htmx_return_the_partial(cli
 
     removals = assessment.key_challenges.get(title="Removals")
     response = htmx_post(
-        client, reverse("assessments:challenge_move", args=[removals.pk]), {"direction": "up"}
+        client,
+        reverse("assessments:challenge_move", args=[removals.pk]),
+        {"direction": "up", "version": removals.version},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -444,7 +440,11 @@ def test_key_challenges_added_moved_and_removed_with_htmx_return_the_partial(cli
     assert html.index("Removals") < html.index("Caseworker recruitment")
 
     backlog = assessment.key_challenges.get(title="Backlog")
-    response = htmx_post(client, reverse("assessments:challenge_remove", args=[backlog.pk]), {})
+    response = htmx_post(
+        client,
+        reverse("assessments:challenge_remove", args=[backlog.pk]),
+        {"version": backlog.version},
+    )
     assert response.status_code == 200
     assert "<html" not in response.content.decode()
     assert titles(assessment) == ["Removals", "Caseworker recruitment"]
@@ -456,7 +456,11 @@ def test_key_challenges_added_moved_and_removed_with_htmx_return_the_partial(cli
     response = htmx_post(
         client,
         reverse("assessments:challenge_update", args=[removals.pk]),
-        {"title": "Removals of failed claimants", "progress": "Flights doubled."},
+        {
+            "title": "Removals of failed claimants",
+            "progress": "Flights doubled.",
+            "version": removals.version,
+        },
     )
     assert response.status_code == 200
     removals.refresh_from_db()
@@ -494,7 +498,10 @@ def test_key_challenges_work_without_javascript(client, users, setup):
         reverse("assessments:challenge_move", args=[challenge.pk]), {"direction": "sideways"}
     )
     assert response.status_code == 400
-    response = client.post(reverse("assessments:challenge_remove", args=[challenge.pk]))
+    response = client.post(
+        reverse("assessments:challenge_remove", args=[challenge.pk]),
+        {"version": challenge.version},
+    )
     assert response.status_code == 302
     assert not assessment.key_challenges.exists()
 
@@ -503,7 +510,7 @@ def test_editor_version_follows_a_challenge_change_only_when_it_was_current(clie
     assessment = started(setup, users["analyst"])
     client.force_login(users["analyst"])
     add_url = reverse("assessments:challenge_add", args=[assessment.pk])
-    response = htmx_post(client, add_url, {"title": "One", "version": assessment.version})
+    response = htmx_post(client, add_url, {"title": "One", "editor_version": assessment.version})
     assessment.refresh_from_db()
     html = response.content.decode()
     assert f'id="editor-version" value="{assessment.version}" hx-swap-oob="true"' in html
@@ -512,7 +519,7 @@ def test_editor_version_follows_a_challenge_change_only_when_it_was_current(clie
 
     # A stale editor form does not get the new version: its save must still meet the change.
     stale = assessment.version - 1
-    response = htmx_post(client, add_url, {"title": "Two", "version": stale})
+    response = htmx_post(client, add_url, {"title": "Two", "editor_version": stale})
     assert "hx-swap-oob" not in response.content.decode()
 
 
@@ -680,10 +687,16 @@ def test_history_has_a_row_for_every_change(client, users, setup):
     htmx_post(client, add_url, {"title": "Staffing"})
     staffing = assessment.key_challenges.get(title="Staffing")
     htmx_post(
-        client, reverse("assessments:challenge_move", args=[staffing.pk]), {"direction": "up"}
+        client,
+        reverse("assessments:challenge_move", args=[staffing.pk]),
+        {"direction": "up", "version": staffing.version},
     )
     backlog = assessment.key_challenges.get(title="Backlog")
-    htmx_post(client, reverse("assessments:challenge_remove", args=[backlog.pk]), {})
+    htmx_post(
+        client,
+        reverse("assessments:challenge_remove", args=[backlog.pk]),
+        {"version": backlog.version},
+    )
     assessment.refresh_from_db()
     client.post(
         reverse("assessments:assessment_submit", args=[assessment.pk]),

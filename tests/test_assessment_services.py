@@ -208,13 +208,13 @@ WRITES = {
     "refresh snapshot": lambda a, u: services.assessment_refresh_snapshot(assessment=a, by=u),
     "challenge add": lambda a, u: services.key_challenge_add(assessment=a, by=u, title="New"),
     "challenge update": lambda a, u: services.key_challenge_update(
-        challenge=_first_challenge(a), by=u, title="Renamed", progress=""
+        challenge=_first_challenge(a), by=u, expected_version=None, title="Renamed", progress=""
     ),
     "challenge remove": lambda a, u: services.key_challenge_remove(
-        challenge=_first_challenge(a), by=u
+        challenge=_first_challenge(a), by=u, expected_version=None
     ),
     "challenge move": lambda a, u: services.key_challenge_move(
-        challenge=_first_challenge(a), by=u, offset=1
+        challenge=_first_challenge(a), by=u, expected_version=None, offset=1
     ),
     "to moderation": lambda a, u: services.round_to_moderation(round_=a.round, by=u),
     "assessment save()": lambda a, u: _model_save(a, narrative="Changed in the shell."),
@@ -384,13 +384,13 @@ def test_every_change_is_recorded_against_the_user(round_, priorities, analyst, 
     assert [(h.history_type, h.history_user) for h in first.history.all()] == [("+", analyst)]
     assert latest(assessment.history).history_user == analyst
 
-    services.key_challenge_move(challenge=second, by=lead, offset=-1)
+    services.key_challenge_move(challenge=second, by=lead, expected_version=None, offset=-1)
     assert latest(second.history).history_user == lead
     assert (latest(second.history).order, latest(first.history).order) == (1, 2)
     assert latest(first.history).history_user == lead
     assert latest(assessment.history).history_user == lead
 
-    services.key_challenge_remove(challenge=fresh(second), by=analyst)
+    services.key_challenge_remove(challenge=fresh(second), by=analyst, expected_version=None)
     assert (latest(second.history).history_type, latest(second.history).history_user) == (
         "-",
         analyst,
@@ -542,10 +542,18 @@ def test_saving_an_agreed_assessment_unchanged_keeps_it_agreed(round_, prioritie
 CHALLENGE_CHANGES = {
     "add": lambda a, u: services.key_challenge_add(assessment=a, by=u, title="Another"),
     "update": lambda a, u: services.key_challenge_update(
-        challenge=_first_challenge(a), by=u, title="Renamed", progress="New note."
+        challenge=_first_challenge(a),
+        by=u,
+        expected_version=None,
+        title="Renamed",
+        progress="New note.",
     ),
-    "remove": lambda a, u: services.key_challenge_remove(challenge=_first_challenge(a), by=u),
-    "move": lambda a, u: services.key_challenge_move(challenge=_first_challenge(a), by=u, offset=1),
+    "remove": lambda a, u: services.key_challenge_remove(
+        challenge=_first_challenge(a), by=u, expected_version=None
+    ),
+    "move": lambda a, u: services.key_challenge_move(
+        challenge=_first_challenge(a), by=u, expected_version=None, offset=1
+    ),
 }
 
 
@@ -583,16 +591,16 @@ def test_key_challenges_stay_numbered_one_to_n_after_moves_and_removals(
     )
     assert orders(assessment) == [(1, "A"), (2, "B"), (3, "C"), (4, "D")]
 
-    services.key_challenge_move(challenge=c, by=analyst, offset=-1)
+    services.key_challenge_move(challenge=c, by=analyst, expected_version=None, offset=-1)
     assert orders(assessment) == [(1, "A"), (2, "C"), (3, "B"), (4, "D")]
 
-    services.key_challenge_move(challenge=a, by=analyst, offset=1)
+    services.key_challenge_move(challenge=a, by=analyst, expected_version=None, offset=1)
     assert orders(assessment) == [(1, "C"), (2, "A"), (3, "B"), (4, "D")]
 
-    services.key_challenge_remove(challenge=fresh(a), by=analyst)
+    services.key_challenge_remove(challenge=fresh(a), by=analyst, expected_version=None)
     assert orders(assessment) == [(1, "C"), (2, "B"), (3, "D")]
 
-    services.key_challenge_remove(challenge=fresh(d), by=analyst)
+    services.key_challenge_remove(challenge=fresh(d), by=analyst, expected_version=None)
     services.key_challenge_add(assessment=assessment, by=analyst, title="E")
     assert orders(assessment) == [(1, "C"), (2, "B"), (3, "E")]
 
@@ -605,7 +613,10 @@ def test_moving_past_either_end_changes_nothing(round_, priorities, analyst, tit
     before = database_state()
 
     services.key_challenge_move(
-        challenge=assessment.key_challenges.get(title=title), by=analyst, offset=offset
+        challenge=assessment.key_challenges.get(title=title),
+        by=analyst,
+        expected_version=None,
+        offset=offset,
     )
 
     assert database_state() == before

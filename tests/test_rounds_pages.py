@@ -29,7 +29,7 @@ from assessments.models import (
     RoundStatus,
 )
 from assessments.selectors import round_overview
-from assessments.views import CODES_STAY
+from assessments.views_framework import CODES_STAY
 
 from .factories import PriorityFactory
 from .matrix_assessments import assess, make_round, select
@@ -535,6 +535,7 @@ def test_unit_lead_rewords_an_area_with_history(client, world):
         "question": "Has performance <moved> as planned?",
         "worst_case": area.worst_case,
         "best_case": area.best_case,
+        "version": area.version,
     }
     response = client.post(url, data)
     assert response.status_code == 302
@@ -558,7 +559,14 @@ def test_area_edit_explains_missing_text_and_saves_nothing(client, world):
     client.force_login(world.users["unit_lead"])
     response = client.post(
         reverse("assessments:framework_area_edit", args=[area.pk]),
-        {"group": "", "name": "", "question": "", "worst_case": "W", "best_case": "B"},
+        {
+            "group": "",
+            "name": "",
+            "question": "",
+            "worst_case": "W",
+            "best_case": "B",
+            "version": area.version,
+        },
     )
     assert response.status_code == 422
     html = response.content.decode()
@@ -577,13 +585,22 @@ def test_unit_lead_rewords_a_rating_option_but_never_its_code(client, world):
     assert CODES_STAY.format(code="AR") in _text(page)
     assert not select(page, 'input[name="code"]')
 
-    response = client.post(url, {"label": "Amber/Red", "meaning": "Needs attention.", "code": "X"})
+    response = client.post(
+        url,
+        {
+            "label": "Amber/Red",
+            "meaning": "Needs attention.",
+            "code": "X",
+            "version": option.version,
+        },
+    )
     assert response.status_code == 302
     option.refresh_from_db()
     assert (option.code, option.label, option.meaning) == ("AR", "Amber/Red", "Needs attention.")
     assert option.history.order_by("-history_date").first().history_user == world.users["unit_lead"]
 
-    response = client.post(url, {"label": "", "meaning": ""})
+    option.refresh_from_db()
+    response = client.post(url, {"label": "", "meaning": "", "version": option.version})
     assert response.status_code == 422
     assert FIELD_REQUIRED.format(name="label") in response.content.decode()
 
