@@ -102,8 +102,7 @@ def _framework_edit(
     fields: tuple[str, ...],
     note: str = "",
 ) -> HttpResponse:
-    """GET shows the form; POST saves through `save(form)`, or shows why not: the form's
-    errors (422), or someone else's save since the form was opened (409)."""
+    """The edit page; POST saves through `save(form)`, or shows errors (422) or a conflict (409)."""
     # The form works on a copy, so a rejected edit never shows as the saved wording.
     form = form_class(request.POST or None, instance=type(instance).objects.get(pk=instance.pk))
     conflict = None

@@ -4,6 +4,7 @@ publication lock on every path, history and escaping."""
 
 from datetime import date
 
+import lxml.html
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -21,12 +22,13 @@ from assessments.models import (
     RatingOption,
     RoundLocked,
 )
-from assessments.views_challenges import CHALLENGE_ADDED
+from assessments.views_challenges import CHALLENGE_ADDED, CHALLENGE_CHANGED
 from assessments.views_editor import AGREED, RETURNED, SAVED, SAVED_BUT_REFUSED, SUBMITTED
 from deliveryunit import access
-from deliveryunit.editing import CONFLICT_MESSAGE
+from deliveryunit.editing import CONFLICT_MESSAGE, VERSION_MISSING
 
 from .factories import MeasureFactory, PriorityFactory, UserFactory, add_trajectory
+from .matrix_assessments import select
 
 JUDGEMENTS = {
     "challenge": "H",
@@ -532,6 +534,124 @@ def test_htmx_post_without_the_csrf_token_is_refused(users, setup):
     )
     assert response.status_code == 403
     assert not assessment.key_challenges.exists()
+
+
+# --- two people changing the same key challenge --------------------------------------------
+
+
+@pytest.fixture
+def challenge(setup, users):
+    """A key challenge at version 1, and another below it (so it can be moved down)."""
+    analyst = users["analyst"]
+    assessment = started(setup, analyst)
+    opened = services.key_challenge_add(
+        assessment=assessment, by=analyst, title="Backlog", progress="Down a third."
+    )
+    services.key_challenge_add(assessment=assessment, by=analyst, title="Recruitment")
+    return opened
+
+
+def _text(element) -> str:
+    return " ".join(element.text_content().split())
+
+
+def two_analysts(users):
+    first, second = Client(), Client()
+    first.force_login(users["analyst"])
+    second.force_login(UserFactory(username="second_analyst", role="analyst"))
+    return first, second
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "without-javascript"])
+def test_second_change_to_a_key_challenge_from_the_same_version_is_refused(
+    users, setup, challenge, htmx
+):
+    first, second = two_analysts(users)
+    url = reverse("assessments:challenge_update", args=[challenge.pk])
+    opened = challenge.version
+    mine = {"title": "Backlog of older cases", "progress": "Mine first.", "version": opened}
+    assert htmx_post(first, url, mine).status_code == 200
+    before = snapshot_of(challenge.assessment)
+    send = htmx_post if htmx else (lambda client, url, data: client.post(url, data))
+
+    theirs = {"title": "Staff shortage", "progress": "Theirs second.", "version": opened}
+    response = send(second, url, theirs)
+
+    assert response.status_code == 409
+    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert ("<html" in html) is not htmx
+    assert CONFLICT_MESSAGE in html
+    page = lxml.html.fromstring(html)
+    # Both versions side by side.
+    conflict = _text(select(page, '[data-testid="conflict"] tbody')[0])
+    assert "Backlog of older cases" in conflict
+    assert "Staff shortage" in conflict
+    # Nothing overwritten.
+    assert snapshot_of(challenge.assessment) == before
+    challenge.refresh_from_db()
+    assert (challenge.title, challenge.progress) == ("Backlog of older cases", "Mine first.")
+    # What was typed is kept in the open change form, at their version, so saving it again is a
+    # deliberate overwrite.
+    row = select(page, f'li[data-challenge="{challenge.pk}"]')[0]
+    assert select(row, "details")[0].get("open") is not None
+    field = f"challenge-{challenge.pk}"
+    assert select(row, f'input[id="{field}-title"]')[0].get("value") == "Staff shortage"
+    assert select(row, f'textarea[id="{field}-progress"]')[0].text.strip() == "Theirs second."
+    version = select(row, f'input[id="{field}-version"]')[0].get("value")
+    assert version == str(challenge.version) != str(opened)
+    again = send(second, url, {**theirs, "version": version})
+    assert again.status_code == (200 if htmx else 302)
+    challenge.refresh_from_db()
+    assert (challenge.title, challenge.progress) == ("Staff shortage", "Theirs second.")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "done"),
+    [
+        ("challenge_remove", {}, "removed"),
+        ("challenge_move", {"direction": "down"}, "moved"),
+    ],
+)
+def test_removing_or_moving_a_key_challenge_changed_since_is_refused(
+    users, setup, challenge, name, data, done
+):
+    first, second = two_analysts(users)
+    opened = challenge.version
+    changed = {"title": "Backlog of older cases", "progress": "", "version": opened}
+    htmx_post(first, reverse("assessments:challenge_update", args=[challenge.pk]), changed)
+    before = snapshot_of(challenge.assessment)
+
+    response = htmx_post(
+        second, reverse(f"assessments:{name}", args=[challenge.pk]), {**data, "version": opened}
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert CHALLENGE_CHANGED.format(action=done) in html
+    assert "Backlog of older cases" in html
+    assert snapshot_of(challenge.assessment) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status"),
+    [
+        ("challenge_update", {"title": "Renamed", "progress": ""}, 422),
+        ("challenge_remove", {}, 400),
+        ("challenge_move", {"direction": "down"}, 400),
+    ],
+)
+def test_a_key_challenge_change_without_a_version_is_refused(
+    client, users, setup, challenge, name, data, status
+):
+    client.force_login(users["analyst"])
+    before = snapshot_of(challenge.assessment)
+
+    response = htmx_post(client, reverse(f"assessments:{name}", args=[challenge.pk]), data)
+
+    assert response.status_code == status
+    assert VERSION_MISSING in response.content.decode()
+    assert snapshot_of(challenge.assessment) == before
 
 
 # --- the publication lock -----------------------------------------------------------------

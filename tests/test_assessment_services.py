@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments import services
+from assessments import services, services_framework
 from assessments.models import (
     ROUND_PUBLISHED,
     Area,
@@ -18,6 +18,7 @@ from assessments.models import (
     AssessmentRound,
     AssessmentStatus,
     KeyChallenge,
+    RatingOption,
     RoundEvent,
     RoundLocked,
     RoundStatus,
@@ -345,6 +346,92 @@ def test_status_changes_from_a_stale_version_are_refused(round_, priorities, ana
         service(assessment=assessment, by=analyst, expected_version=stale)
 
     assert fresh(assessment).status == assessment.status
+
+
+STALE_CHALLENGE_WRITES = {
+    "update": lambda c, u, v: services.key_challenge_update(
+        challenge=c, by=u, expected_version=v, title="Theirs.", progress="Theirs."
+    ),
+    "remove": lambda c, u, v: services.key_challenge_remove(challenge=c, by=u, expected_version=v),
+    "move": lambda c, u, v: services.key_challenge_move(
+        challenge=c, by=u, expected_version=v, offset=-1
+    ),
+}
+
+
+@pytest.mark.parametrize("write", STALE_CHALLENGE_WRITES)
+def test_a_key_challenge_changed_since_the_user_opened_it_is_not_overwritten(
+    round_, priorities, analyst, lead, write
+):
+    assessment = start(round_, priorities[0], analyst)
+    services.key_challenge_add(assessment=assessment, by=analyst, title="First")
+    opened = services.key_challenge_add(assessment=assessment, by=analyst, title="Second")
+    services.key_challenge_update(
+        challenge=opened, by=analyst, expected_version=opened.version, title="Mine.", progress=""
+    )
+    before = database_state()
+
+    with pytest.raises(ConflictError) as conflict:
+        STALE_CHALLENGE_WRITES[write](opened, lead, opened.version)
+
+    assert str(conflict.value) == CONFLICT_MESSAGE
+    assert (conflict.value.current.title, conflict.value.current.version) == ("Mine.", 2)
+    assert database_state() == before
+
+
+def test_moving_a_key_challenge_leaves_its_version_as_it_was(round_, priorities, analyst):
+    assessment = start(round_, priorities[0], analyst)
+    services.key_challenge_add(assessment=assessment, by=analyst, title="First")
+    second = services.key_challenge_add(assessment=assessment, by=analyst, title="Second")
+
+    services.key_challenge_move(challenge=second, by=analyst, expected_version=1, offset=-1)
+
+    # Someone with the change form open since before the move still saves without a conflict.
+    services.key_challenge_update(
+        challenge=second, by=analyst, expected_version=1, title="Second, now first", progress=""
+    )
+    assert (fresh(second).order, fresh(second).version) == (1, 2)
+
+
+def _likelihood_option():
+    return RatingOption.objects.get(dimension__code="likelihood", code="AR")
+
+
+# What each kind of framework row is, which field its rewording changes, and the service call.
+FRAMEWORK_REWORDINGS = {
+    "area": (
+        area,
+        "name",
+        lambda row, by, version, text: services_framework.area_update(
+            area=row, by=by, expected_version=version, data={"name": text}
+        ),
+    ),
+    "rating option": (
+        _likelihood_option,
+        "label",
+        lambda row, by, version, text: services_framework.rating_option_update(
+            option=row, by=by, expected_version=version, label=text, meaning=row.meaning
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", FRAMEWORK_REWORDINGS)
+def test_the_second_of_two_rewordings_of_the_framework_from_one_version_is_refused(
+    lead, analyst, kind
+):
+    find, field, reword = FRAMEWORK_REWORDINGS[kind]
+    opened = find()
+    version = opened.version
+
+    reword(opened, lead, version, "Mine")
+    with pytest.raises(ConflictError) as conflict:
+        reword(opened, analyst, version, "Theirs")
+
+    assert conflict.value.current.version == version + 1
+    stored = fresh(opened)
+    assert getattr(stored, field) == "Mine"
+    assert stored.history.first().history_user == lead
 
 
 # --- history ------------------------------------------------------------------------------
