@@ -484,12 +484,12 @@ def _key_challenges(assessment: Assessment, wanted: list[tuple[str, str]], by: U
     stored = list(assessment.key_challenges.order_by("order", "pk"))
     if [c.title for c in stored] != [title for title, _ in wanted]:
         for challenge in stored:
-            services.key_challenge_remove(challenge=challenge, by=by)
+            services.key_challenge_remove(challenge=challenge, by=by, expected_version=None)
         for title, progress in wanted:
             services.key_challenge_add(assessment=assessment, by=by, title=title, progress=progress)
         return
     for challenge, (title, progress) in zip(stored, wanted, strict=True):
         if challenge.progress != progress:
             services.key_challenge_update(
-                challenge=challenge, by=by, title=title, progress=progress
+                challenge=challenge, by=by, expected_version=None, title=title, progress=progress
             )

@@ -3,15 +3,19 @@
 Forms only validate and carry values: every write goes through assessments/services.py. The
 editor form is built from the framework as stored (dimensions, their scales and areas), so a
 rating the unit lead has not put on a scale is refused here with a clear message, before the
-service would refuse it too. It carries a hidden `version`, the version the user started from,
-which the service checks so that two people editing at once get a conflict, not an overwrite.
+service would refuse it too. Every form that changes a stored row carries a hidden, required
+`version`, the version the user started from, which the service checks so that two people
+editing at once get a conflict, not an overwrite.
 """
 
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from .models import Area, Assessment, Dimension
+from deliveryunit.editing import VERSION_MISSING, VersionedForm
+
+from .models import Area, Assessment, Dimension, KeyChallenge
 from .services import CHALLENGE_TITLE_REQUIRED, JUDGEMENT_FIELDS
 
 RATING_NOT_ON_SCALE = "Choose one of the ratings on the {dimension} scale."
@@ -105,6 +109,21 @@ class AssessmentForm(forms.Form):
     def expected_version(self) -> int:
         return self.cleaned_data["version"]
 
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """The service's refusal on the fields it names; an area's rating is named by the
+        service as "area-<id>" and shown on that area's rating field."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for name, errors in exc.message_dict.items():
+            area_field = f"area_{name.removeprefix('area-')}_rating"
+            if name in self.fields:
+                self.add_error(name, errors)
+            elif name.startswith("area-") and area_field in self.fields:
+                self.add_error(area_field, errors)
+            else:
+                self.add_error(None, errors)
+
     def judgements(self) -> dict[str, str]:
         return {d.code: self.cleaned_data.get(d.code) or "" for d in self.dimensions}
 
@@ -128,23 +147,39 @@ class AssessmentForm(forms.Form):
         }
 
 
-class KeyChallengeForm(forms.Form):
-    title = forms.CharField(
-        label="Key challenge",
-        max_length=CHALLENGE_TITLE_LIMIT,
-        error_messages={
-            "required": CHALLENGE_TITLE_REQUIRED,
-            "max_length": CHALLENGE_TITLE_TOO_LONG.format(limit=CHALLENGE_TITLE_LIMIT),
-        },
-    )
-    progress = forms.CharField(
-        label="Progress",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+class KeyChallengeForm(VersionedForm):
+    """A key challenge's title and progress note: a new one (no version), or a change to one
+    that carries the version the user started from."""
+
+    class Meta:
+        model = KeyChallenge
+        fields = ["title", "progress"]
+        labels = {"title": "Key challenge", "progress": "Progress"}
+        widgets = {"progress": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "title": {
+                "required": CHALLENGE_TITLE_REQUIRED,
+                "max_length": CHALLENGE_TITLE_TOO_LONG.format(limit=CHALLENGE_TITLE_LIMIT),
+            }
+        }
 
 
-class MoveForm(forms.Form):
+class ChallengeVersionForm(forms.Form):
+    """What a button on one key challenge sends (remove, move): the version of the challenge
+    the user saw, so acting on one someone else has changed since is refused."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={"required": VERSION_MISSING, "invalid": VERSION_MISSING},
+    )
+
+    @property
+    def expected_version(self) -> int:
+        return self.cleaned_data["version"]
+
+
+class MoveForm(ChallengeVersionForm):
     direction = forms.ChoiceField(
         choices=[("up", "Up"), ("down", "Down")],
         error_messages={"required": UNKNOWN_DIRECTION, "invalid_choice": UNKNOWN_DIRECTION},

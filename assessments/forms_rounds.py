@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from deliveryunit.editing import VersionedForm
 from deliveryunit.forms import DateInput
 from priorities.models import Priority
 from priorities.selectors import departments_for_filter
@@ -102,32 +103,33 @@ class GridFilterForm(forms.Form):
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        # The ids of the page's filter fields, which the error summary links to.
+        kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments_for_filter(user)  # type: ignore[attr-defined]
 
 
 class MovementForm(forms.Form):
-    from_round = forms.ModelChoiceField(
-        queryset=None,
-        label="Earlier round",
-        error_messages={"invalid_choice": UNKNOWN_ROUND, "required": UNKNOWN_ROUND},
-    )
-    to_round = forms.ModelChoiceField(
-        queryset=None,
-        label="Later round",
-        error_messages={"invalid_choice": UNKNOWN_ROUND, "required": UNKNOWN_ROUND},
-    )
+    """The two rounds to compare, named as in the page's address (?from=...&to=...)."""
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
-        for name in ("from_round", "to_round"):
-            self.fields[name].queryset = rounds_for_user(user)  # type: ignore[attr-defined]
+        rounds = rounds_for_user(user)
+        errors = {"invalid_choice": UNKNOWN_ROUND, "required": UNKNOWN_ROUND}
+        # "from" is a Python keyword, so the fields are added here rather than declared.
+        self.fields["from"] = forms.ModelChoiceField(
+            queryset=rounds, label="Earlier round", error_messages=errors
+        )
+        self.fields["to"] = forms.ModelChoiceField(
+            queryset=rounds, label="Later round", error_messages=errors
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        first, second = cleaned.get("from_round"), cleaned.get("to_round")
+        first, second = cleaned.get("from"), cleaned.get("to")
         if first and second and first.pk == second.pk:
-            self.add_error("to_round", SAME_ROUND)
+            self.add_error("to", SAME_ROUND)
         return cleaned
 
 
@@ -137,7 +139,7 @@ def _required(form: forms.ModelForm, names: list[str]) -> None:
         field.error_messages["required"] = FIELD_REQUIRED.format(name=field.label.lower())
 
 
-class AreaForm(forms.ModelForm):
+class AreaForm(VersionedForm):
     class Meta:
         model = Area
         fields = ["group", "name", "question", "worst_case", "best_case"]
@@ -164,7 +166,7 @@ class AreaForm(forms.ModelForm):
         _required(self, ["name", "question", "worst_case", "best_case"])
 
 
-class RatingOptionForm(forms.ModelForm):
+class RatingOptionForm(VersionedForm):
     class Meta:
         model = RatingOption
         fields = ["label", "meaning"]

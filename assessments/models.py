@@ -105,6 +105,9 @@ class RatingOption(models.Model):
     # challenge and stage scales, a neutral shade; always shown with its letters too.
     colour = models.CharField(max_length=20)
     order = models.PositiveSmallIntegerField()
+    # Moves on with each change of wording, so two unit leads rewording it at once cannot
+    # overwrite each other.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -130,6 +133,8 @@ class Area(models.Model):
     worst_case = models.TextField()
     best_case = models.TextField()
     order = models.PositiveSmallIntegerField()
+    # Moves on with each change of wording (see RatingOption.version).
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -294,6 +299,9 @@ class KeyChallenge(RoundGuarded):
     order = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=300)
     progress = models.TextField(blank=True)
+    # Moves on when the title or progress changes, not when the list is reordered: two people
+    # changing the same key challenge get a conflict, while moving others around does not.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 

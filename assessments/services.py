@@ -3,7 +3,8 @@
 Rules that every path (forms, htmx, admin, tasks) meets because they are enforced here and in
 the models' save(): a published round is read-only; publishing needs an agreed assessment for
 every priority in scope; reopening needs a reason, which is recorded; two people saving the same
-assessment from the same version cannot overwrite each other (ConflictError).
+assessment, or the same key challenge, from the same version cannot overwrite each other
+(ConflictError).
 """
 
 from dataclasses import replace
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from deliveryunit.editing import attribute, check_version
+from deliveryunit.editing import attribute, bump, check_version, locked
 from priorities import performance as perf
 from priorities.models import Priority
 from priorities.selectors import measure_series_for_priorities
@@ -286,6 +287,35 @@ def assessment_save(
     return current
 
 
+@transaction.atomic
+def assessment_start_and_save(
+    *,
+    round_: AssessmentRound,
+    priority: Priority,
+    by: Any,
+    expected_version: int,
+    judgements: dict[str, str],
+    texts: dict[str, str],
+    area_ratings: dict[int, tuple[str, str]],
+) -> Assessment:
+    """The editor's save: the first one starts the assessment, in the same transaction, so a
+    save the service refuses leaves no empty assessment behind. An editor opened before anyone
+    started the assessment carries version 0, so if someone else started it since, that is a
+    conflict like any other."""
+    assessment = Assessment.objects.filter(round=round_, priority=priority).first()
+    if assessment is None:
+        assessment = assessment_start(round_=round_, priority=priority, by=by)
+        expected_version = assessment.version
+    return assessment_save(
+        assessment=assessment,
+        by=by,
+        expected_version=expected_version,
+        judgements=judgements,
+        texts=texts,
+        area_ratings=area_ratings,
+    )
+
+
 def _save_area_ratings(
     assessment: Assessment, ratings: dict[int, tuple[str, str]], by: Any
 ) -> bool:
@@ -378,6 +408,8 @@ def assessment_refresh_snapshot(*, assessment: Assessment, by: Any) -> Assessmen
 
 
 # --- key challenges -----------------------------------------------------------------------
+# A write to a key challenge locks its assessment first, then the challenge itself (always in
+# that order, so two writes never wait on each other), and checks the challenge's own version.
 
 
 def _bump(assessment: Assessment, by: Any) -> None:
@@ -410,22 +442,24 @@ def key_challenge_add(
 
 @transaction.atomic
 def key_challenge_update(
-    *, challenge: KeyChallenge, by: Any, title: str, progress: str
+    *, challenge: KeyChallenge, by: Any, expected_version: int | None, title: str, progress: str
 ) -> KeyChallenge:
+    """Change a key challenge's title and progress note, if it is still at `expected_version`."""
     current = _locked_assessment(challenge.assessment, None)
     if not title.strip():
         raise ValidationError({"title": CHALLENGE_TITLE_REQUIRED})
-    challenge = KeyChallenge.objects.get(pk=challenge.pk, assessment=current)
+    challenge = locked(KeyChallenge, challenge.pk, expected_version)
     challenge.title, challenge.progress = title.strip(), progress
-    attribute(challenge, by)
-    challenge.save()
+    bump(challenge, by, "title", "progress")
     _bump(current, by)
     return challenge
 
 
 @transaction.atomic
-def key_challenge_remove(*, challenge: KeyChallenge, by: Any) -> None:
+def key_challenge_remove(*, challenge: KeyChallenge, by: Any, expected_version: int | None) -> None:
+    """Remove a key challenge, unless someone changed it since `expected_version`."""
     current = _locked_assessment(challenge.assessment, None)
+    challenge = locked(KeyChallenge, challenge.pk, expected_version)
     attribute(challenge, by)
     challenge.delete()
     _renumber(current, by)
@@ -433,9 +467,13 @@ def key_challenge_remove(*, challenge: KeyChallenge, by: Any) -> None:
 
 
 @transaction.atomic
-def key_challenge_move(*, challenge: KeyChallenge, by: Any, offset: int) -> None:
-    """Move up (offset -1) or down (+1) the ordered list."""
+def key_challenge_move(
+    *, challenge: KeyChallenge, by: Any, expected_version: int | None, offset: int
+) -> None:
+    """Move up (offset -1) or down (+1) the ordered list. The order is the list's, not the
+    challenge's own, so a move does not change the challenge's version."""
     current = _locked_assessment(challenge.assessment, None)
+    locked(KeyChallenge, challenge.pk, expected_version)
     ordered = list(current.key_challenges.order_by("order", "pk"))
     index = next(i for i, c in enumerate(ordered) if c.pk == challenge.pk)
     target = index + offset

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_framework
 
 app_name = "assessments"
 
@@ -13,13 +13,17 @@ urlpatterns = [
     path("rounds/<int:pk>/reopen/", views.round_reopen, name="round_reopen"),
     path("grid/", views.grid, name="grid"),
     path("movement/", views.movement, name="movement"),
-    path("framework/", views.framework, name="framework"),
-    path("framework/areas/<int:pk>/edit/", views.framework_area_edit, name="framework_area_edit"),
+    path("framework/", views_framework.framework, name="framework"),
+    path(
+        "framework/areas/<int:pk>/edit/",
+        views_framework.framework_area_edit,
+        name="framework_area_edit",
+    ),
     path(
         "framework/options/<int:pk>/edit/",
-        views.framework_option_edit,
+        views_framework.framework_option_edit,
         name="framework_option_edit",
     ),
-    # The assessment editor, key challenges and assessment history: views_editor.py.
+    # The assessment editor, key challenges and an assessment's own pages: urls_editor.py.
     path("", include("assessments.urls_editor")),
 ]

@@ -1,45 +1,37 @@
 """The round pages (list, create, overview, moderation, publish, reopen), the grid of judgements
-across rounds, the movement report and the framework pages.
+across rounds and the movement report.
 
-The assessment editor and an assessment's own pages are in views_editor.py. Reads come from
-selectors.py; every write goes through services.py or services_framework.py.
+The assessment editor is in views_editor.py, key challenges in views_challenges.py, an
+assessment's own pages in views_assessment.py and the framework pages in views_framework.py.
+Reads come from selectors.py; every write goes through services.py.
 """
 
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deliveryunit import access
 from deliveryunit.editing import add_service_errors, render_form
 
-from . import selectors, services, services_framework
+from . import selectors, services
 from .forms_rounds import (
     DEFAULT_GRID_ROUNDS,
-    AreaForm,
     GridFilterForm,
     MovementForm,
-    RatingOptionForm,
     RoundCreateForm,
     RoundReopenForm,
 )
-from .models import Area, AssessmentRound, RatingOption, RoundStatus
+from .models import AssessmentRound, RoundStatus
 
 ROUND_CREATED = "Round {name} created."
 ROUND_TO_MODERATION = "Round {name} moved to moderation."
 ROUND_PUBLISHED = "Round {name} published."
 ROUND_REOPENED = "Round {name} reopened. It is back in moderation."
-AREA_SAVED = "Area “{name}” saved."
-OPTION_SAVED = "{code} on the {dimension} scale saved."
-CODES_STAY = (
-    "The code {code} stays as it is: judgements already made are stored as codes. Change the "
-    "label and what it means."
-)
 NO_ROUNDS_TO_COMPARE = "There are not yet two rounds to compare."
 
 
@@ -128,35 +120,28 @@ def round_moderation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows what still stops the round being published; POST publishes it, or shows the
+    same list again (409) if an assessment is still not agreed."""
     round_ = _unit_lead_round(request, pk)
-    status = 200
-    refused = False
-    if request.method == "POST":
+    refused: list[str] = []
+    if request.method == "GET":
+        missing = services.publish_blockers(round_)
+    else:
         try:
             services.round_publish(round_=round_, by=request.user)
         except services.PublishRefused as exc:
-            missing = exc.missing
-            refused = True
-            status = 409
+            missing, refused = exc.missing, [services.PUBLISH_INCOMPLETE]
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(_round_url(round_))
         else:
             messages.success(request, ROUND_PUBLISHED.format(name=round_.name))
             return redirect(_round_url(round_))
-    else:
-        missing = services.publish_blockers(round_)
     return render(
         request,
         "assessments/round_publish.html",
-        {
-            "nav_assessments": True,
-            "round": round_,
-            "missing": missing,
-            "refused": refused,
-            "refused_message": services.PUBLISH_INCOMPLETE,
-        },
-        status=status,
+        {"nav_assessments": True, "round": round_, "missing": missing, "refused": refused},
+        status=409 if refused else 200,
     )
 
 
@@ -223,132 +208,20 @@ def grid(request: HttpRequest) -> HttpResponse:
 @require_GET
 def movement(request: HttpRequest) -> HttpResponse:
     user = request.user
-    data = {}
-    if "from" in request.GET or "to" in request.GET:
-        data = {"from_round": request.GET.get("from", ""), "to_round": request.GET.get("to", "")}
-    form = MovementForm(data or None, user=user)
-    pair = None
+    chosen = "from" in request.GET or "to" in request.GET
+    form = MovementForm(request.GET if chosen else None, user=user)
     if form.is_bound and form.is_valid():
-        pair = (form.cleaned_data["from_round"], form.cleaned_data["to_round"])
-    if pair is None:
+        pair = (form.cleaned_data["from"], form.cleaned_data["to"])
+    else:
         pair = selectors.default_movement_rounds(user)
-    report = selectors.movement(user, *pair) if pair else None
     return render(
         request,
         "assessments/movement.html",
         {
             "nav_assessments": True,
             "form": form,
-            "report": report,
+            "report": selectors.movement(user, *pair) if pair else None,
             "rounds": list(selectors.rounds_for_user(user)),
             "no_rounds_message": NO_ROUNDS_TO_COMPARE,
         },
-    )
-
-
-# --- the framework ----------------------------------------------------------------------------
-
-
-@require_GET
-def framework(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "assessments/framework.html",
-        {
-            "nav_assessments": True,
-            "dimensions": selectors.framework(),
-            "is_unit_lead": access.is_unit_lead(request.user),
-        },
-    )
-
-
-def _history(instance: Model, fields: list[str]) -> list[dict[str, Any]]:
-    """The record's changes, newest first: when, who, and which fields changed."""
-    records = list(instance.history.select_related("history_user").order_by("-history_date"))  # type: ignore[attr-defined]
-    labels = {name: str(instance._meta.get_field(name).verbose_name) for name in fields}
-    changes = []
-    for newer, older in zip(records, [*records[1:], None], strict=False):
-        if older is None:
-            changed = ["first recorded wording"]
-        else:
-            delta = newer.diff_against(older, included_fields=fields)
-            changed = [labels[c.field] for c in delta.changes]
-            if not changed:
-                continue
-        changes.append({"when": newer.history_date, "who": newer.history_user, "fields": changed})
-    return changes
-
-
-def _framework_edit(
-    request: HttpRequest,
-    *,
-    form: Any,
-    heading: str,
-    caption: str,
-    instance: Model,
-    fields: list[str],
-    save: Any,
-    success: Any,
-    note: str = "",
-) -> HttpResponse:
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, success(saved))
-            return redirect(reverse("assessments:framework"))
-    return render_form(
-        request,
-        "assessments/framework_edit.html",
-        {
-            "nav_assessments": True,
-            "form": form,
-            "heading": heading,
-            "caption": caption,
-            "note": note,
-            "history": _history(instance, fields),
-            "back_url": reverse("assessments:framework"),
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def framework_area_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access.check(access.is_unit_lead(request.user))
-    area = get_object_or_404(Area.objects.select_related("dimension"), pk=pk)
-    # The form works on a copy, so a rejected edit never shows as the saved wording.
-    form = AreaForm(request.POST or None, instance=Area.objects.get(pk=area.pk))
-    return _framework_edit(
-        request,
-        form=form,
-        heading=f"Edit the area “{area.name}”",
-        caption=area.dimension.name,
-        instance=area,
-        fields=list(services_framework.AREA_FIELDS),
-        save=lambda data: services_framework.area_update(area=area, by=request.user, data=data),
-        success=lambda saved: AREA_SAVED.format(name=saved.name),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def framework_option_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access.check(access.is_unit_lead(request.user))
-    option = get_object_or_404(RatingOption.objects.select_related("dimension"), pk=pk)
-    form = RatingOptionForm(request.POST or None, instance=RatingOption.objects.get(pk=option.pk))
-    return _framework_edit(
-        request,
-        form=form,
-        heading=f"Edit {option.code} on the {option.dimension.name.lower()} scale",
-        caption=option.dimension.name,
-        note=CODES_STAY.format(code=option.code),
-        instance=option,
-        fields=list(services_framework.OPTION_FIELDS),
-        save=lambda data: services_framework.rating_option_update(
-            option=option, by=request.user, label=data["label"], meaning=data["meaning"]
-        ),
-        success=lambda saved: OPTION_SAVED.format(
-            code=saved.code, dimension=option.dimension.name.lower()
-        ),
     )

@@ -81,6 +81,10 @@ def _version(ctx, side) -> dict:
     return {"version": ctx.assessment[side].version}
 
 
+def _challenge_version(ctx, side) -> dict:
+    return {"version": ctx.key_challenge[side].version}
+
+
 def _editor_form(ctx, side) -> dict:
     return {"editor": "1", "version": ctx.assessment[side].version, **JUDGEMENTS}
 
@@ -146,20 +150,25 @@ register(
         _challenge_url("assessments:challenge_update"),
         editors_only(302),
         method="post",
-        data=lambda ctx, side: {"title": "Renamed challenge", "progress": "Moving."},
+        data=lambda ctx, side: {
+            "title": "Renamed challenge",
+            "progress": "Moving.",
+            **_challenge_version(ctx, side),
+        },
     ),
     Row(
         "assessments:challenge_move",
         _challenge_url("assessments:challenge_move"),
         editors_only(302),
         method="post",
-        data=lambda ctx, side: {"direction": "down"},
+        data=lambda ctx, side: {"direction": "down", **_challenge_version(ctx, side)},
     ),
     Row(
         "assessments:challenge_remove",
         _challenge_url("assessments:challenge_remove"),
         editors_only(302),
         method="post",
+        data=_challenge_version,
     ),
     builder=build_assessments,
 )

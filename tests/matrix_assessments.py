@@ -198,6 +198,7 @@ register(
             "question": "Is it so?",
             "worst_case": "Worst.",
             "best_case": "Best.",
+            "version": Area.objects.get(pk=_area_pk()).version,
         },
     ),
     Row(
@@ -210,7 +211,11 @@ register(
         lambda ctx, side: reverse("assessments:framework_option_edit", args=[_option_pk()]),
         only(302, "unit_lead"),
         method="post",
-        data=lambda ctx, side: {"label": "Matrix label", "meaning": "Matrix meaning."},
+        data=lambda ctx, side: {
+            "label": "Matrix label",
+            "meaning": "Matrix meaning.",
+            "version": RatingOption.objects.get(pk=_option_pk()).version,
+        },
     ),
     builder=build_rounds,
 )

@@ -4,12 +4,14 @@ publication lock on every path, history and escaping."""
 
 from datetime import date
 
+import lxml.html
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
 from assessments import services
+from assessments.editor import LAST_ROUND
 from assessments.forms import AREA_RATING_NOT_ON_SCALE, RATING_NOT_ON_SCALE
 from assessments.models import (
     ROUND_PUBLISHED,
@@ -20,19 +22,13 @@ from assessments.models import (
     RatingOption,
     RoundLocked,
 )
-from assessments.views_editor import (
-    AGREED,
-    CHALLENGE_ADDED,
-    LAST_ROUND,
-    RETURNED,
-    SAVED,
-    SAVED_BUT_REFUSED,
-    SUBMITTED,
-)
+from assessments.views_challenges import CHALLENGE_ADDED, CHALLENGE_CHANGED
+from assessments.views_editor import AGREED, RETURNED, SAVED, SAVED_BUT_REFUSED, SUBMITTED
 from deliveryunit import access
-from deliveryunit.editing import CONFLICT_MESSAGE
+from deliveryunit.editing import CONFLICT_MESSAGE, VERSION_MISSING
 
 from .factories import MeasureFactory, PriorityFactory, UserFactory, add_trajectory
+from .matrix_assessments import select
 
 JUDGEMENTS = {
     "challenge": "H",
@@ -435,7 +431,9 @@ def test_key_challenges_added_moved_and_removed_with_htmx_return_the_partial(cli
 
     removals = assessment.key_challenges.get(title="Removals")
     response = htmx_post(
-        client, reverse("assessments:challenge_move", args=[removals.pk]), {"direction": "up"}
+        client,
+        reverse("assessments:challenge_move", args=[removals.pk]),
+        {"direction": "up", "version": removals.version},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -444,7 +442,11 @@ def test_key_challenges_added_moved_and_removed_with_htmx_return_the_partial(cli
     assert html.index("Removals") < html.index("Caseworker recruitment")
 
     backlog = assessment.key_challenges.get(title="Backlog")
-    response = htmx_post(client, reverse("assessments:challenge_remove", args=[backlog.pk]), {})
+    response = htmx_post(
+        client,
+        reverse("assessments:challenge_remove", args=[backlog.pk]),
+        {"version": backlog.version},
+    )
     assert response.status_code == 200
     assert "<html" not in response.content.decode()
     assert titles(assessment) == ["Removals", "Caseworker recruitment"]
@@ -456,7 +458,11 @@ def test_key_challenges_added_moved_and_removed_with_htmx_return_the_partial(cli
     response = htmx_post(
         client,
         reverse("assessments:challenge_update", args=[removals.pk]),
-        {"title": "Removals of failed claimants", "progress": "Flights doubled."},
+        {
+            "title": "Removals of failed claimants",
+            "progress": "Flights doubled.",
+            "version": removals.version,
+        },
     )
     assert response.status_code == 200
     removals.refresh_from_db()
@@ -494,7 +500,10 @@ def test_key_challenges_work_without_javascript(client, users, setup):
         reverse("assessments:challenge_move", args=[challenge.pk]), {"direction": "sideways"}
     )
     assert response.status_code == 400
-    response = client.post(reverse("assessments:challenge_remove", args=[challenge.pk]))
+    response = client.post(
+        reverse("assessments:challenge_remove", args=[challenge.pk]),
+        {"version": challenge.version},
+    )
     assert response.status_code == 302
     assert not assessment.key_challenges.exists()
 
@@ -503,7 +512,7 @@ def test_editor_version_follows_a_challenge_change_only_when_it_was_current(clie
     assessment = started(setup, users["analyst"])
     client.force_login(users["analyst"])
     add_url = reverse("assessments:challenge_add", args=[assessment.pk])
-    response = htmx_post(client, add_url, {"title": "One", "version": assessment.version})
+    response = htmx_post(client, add_url, {"title": "One", "editor_version": assessment.version})
     assessment.refresh_from_db()
     html = response.content.decode()
     assert f'id="editor-version" value="{assessment.version}" hx-swap-oob="true"' in html
@@ -512,7 +521,7 @@ def test_editor_version_follows_a_challenge_change_only_when_it_was_current(clie
 
     # A stale editor form does not get the new version: its save must still meet the change.
     stale = assessment.version - 1
-    response = htmx_post(client, add_url, {"title": "Two", "version": stale})
+    response = htmx_post(client, add_url, {"title": "Two", "editor_version": stale})
     assert "hx-swap-oob" not in response.content.decode()
 
 
@@ -525,6 +534,124 @@ def test_htmx_post_without_the_csrf_token_is_refused(users, setup):
     )
     assert response.status_code == 403
     assert not assessment.key_challenges.exists()
+
+
+# --- two people changing the same key challenge --------------------------------------------
+
+
+@pytest.fixture
+def challenge(setup, users):
+    """A key challenge at version 1, and another below it (so it can be moved down)."""
+    analyst = users["analyst"]
+    assessment = started(setup, analyst)
+    opened = services.key_challenge_add(
+        assessment=assessment, by=analyst, title="Backlog", progress="Down a third."
+    )
+    services.key_challenge_add(assessment=assessment, by=analyst, title="Recruitment")
+    return opened
+
+
+def _text(element) -> str:
+    return " ".join(element.text_content().split())
+
+
+def two_analysts(users):
+    first, second = Client(), Client()
+    first.force_login(users["analyst"])
+    second.force_login(UserFactory(username="second_analyst", role="analyst"))
+    return first, second
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "without-javascript"])
+def test_second_change_to_a_key_challenge_from_the_same_version_is_refused(
+    users, setup, challenge, htmx
+):
+    first, second = two_analysts(users)
+    url = reverse("assessments:challenge_update", args=[challenge.pk])
+    opened = challenge.version
+    mine = {"title": "Backlog of older cases", "progress": "Mine first.", "version": opened}
+    assert htmx_post(first, url, mine).status_code == 200
+    before = snapshot_of(challenge.assessment)
+    send = htmx_post if htmx else (lambda client, url, data: client.post(url, data))
+
+    theirs = {"title": "Staff shortage", "progress": "Theirs second.", "version": opened}
+    response = send(second, url, theirs)
+
+    assert response.status_code == 409
+    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert ("<html" in html) is not htmx
+    assert CONFLICT_MESSAGE in html
+    page = lxml.html.fromstring(html)
+    # Both versions side by side.
+    conflict = _text(select(page, '[data-testid="conflict"] tbody')[0])
+    assert "Backlog of older cases" in conflict
+    assert "Staff shortage" in conflict
+    # Nothing overwritten.
+    assert snapshot_of(challenge.assessment) == before
+    challenge.refresh_from_db()
+    assert (challenge.title, challenge.progress) == ("Backlog of older cases", "Mine first.")
+    # What was typed is kept in the open change form, at their version, so saving it again is a
+    # deliberate overwrite.
+    row = select(page, f'li[data-challenge="{challenge.pk}"]')[0]
+    assert select(row, "details")[0].get("open") is not None
+    field = f"challenge-{challenge.pk}"
+    assert select(row, f'input[id="{field}-title"]')[0].get("value") == "Staff shortage"
+    assert select(row, f'textarea[id="{field}-progress"]')[0].text.strip() == "Theirs second."
+    version = select(row, f'input[id="{field}-version"]')[0].get("value")
+    assert version == str(challenge.version) != str(opened)
+    again = send(second, url, {**theirs, "version": version})
+    assert again.status_code == (200 if htmx else 302)
+    challenge.refresh_from_db()
+    assert (challenge.title, challenge.progress) == ("Staff shortage", "Theirs second.")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "done"),
+    [
+        ("challenge_remove", {}, "removed"),
+        ("challenge_move", {"direction": "down"}, "moved"),
+    ],
+)
+def test_removing_or_moving_a_key_challenge_changed_since_is_refused(
+    users, setup, challenge, name, data, done
+):
+    first, second = two_analysts(users)
+    opened = challenge.version
+    changed = {"title": "Backlog of older cases", "progress": "", "version": opened}
+    htmx_post(first, reverse("assessments:challenge_update", args=[challenge.pk]), changed)
+    before = snapshot_of(challenge.assessment)
+
+    response = htmx_post(
+        second, reverse(f"assessments:{name}", args=[challenge.pk]), {**data, "version": opened}
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert CHALLENGE_CHANGED.format(action=done) in html
+    assert "Backlog of older cases" in html
+    assert snapshot_of(challenge.assessment) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status"),
+    [
+        ("challenge_update", {"title": "Renamed", "progress": ""}, 422),
+        ("challenge_remove", {}, 400),
+        ("challenge_move", {"direction": "down"}, 400),
+    ],
+)
+def test_a_key_challenge_change_without_a_version_is_refused(
+    client, users, setup, challenge, name, data, status
+):
+    client.force_login(users["analyst"])
+    before = snapshot_of(challenge.assessment)
+
+    response = htmx_post(client, reverse(f"assessments:{name}", args=[challenge.pk]), data)
+
+    assert response.status_code == status
+    assert VERSION_MISSING in response.content.decode()
+    assert snapshot_of(challenge.assessment) == before
 
 
 # --- the publication lock -----------------------------------------------------------------
@@ -680,10 +807,16 @@ def test_history_has_a_row_for_every_change(client, users, setup):
     htmx_post(client, add_url, {"title": "Staffing"})
     staffing = assessment.key_challenges.get(title="Staffing")
     htmx_post(
-        client, reverse("assessments:challenge_move", args=[staffing.pk]), {"direction": "up"}
+        client,
+        reverse("assessments:challenge_move", args=[staffing.pk]),
+        {"direction": "up", "version": staffing.version},
     )
     backlog = assessment.key_challenges.get(title="Backlog")
-    htmx_post(client, reverse("assessments:challenge_remove", args=[backlog.pk]), {})
+    htmx_post(
+        client,
+        reverse("assessments:challenge_remove", args=[backlog.pk]),
+        {"version": backlog.version},
+    )
     assessment.refresh_from_db()
     client.post(
         reverse("assessments:assessment_submit", args=[assessment.pk]),

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments import services
+from assessments import services, services_framework
 from assessments.models import (
     ROUND_PUBLISHED,
     Area,
@@ -18,6 +18,7 @@ from assessments.models import (
     AssessmentRound,
     AssessmentStatus,
     KeyChallenge,
+    RatingOption,
     RoundEvent,
     RoundLocked,
     RoundStatus,
@@ -208,13 +209,13 @@ WRITES = {
     "refresh snapshot": lambda a, u: services.assessment_refresh_snapshot(assessment=a, by=u),
     "challenge add": lambda a, u: services.key_challenge_add(assessment=a, by=u, title="New"),
     "challenge update": lambda a, u: services.key_challenge_update(
-        challenge=_first_challenge(a), by=u, title="Renamed", progress=""
+        challenge=_first_challenge(a), by=u, expected_version=None, title="Renamed", progress=""
     ),
     "challenge remove": lambda a, u: services.key_challenge_remove(
-        challenge=_first_challenge(a), by=u
+        challenge=_first_challenge(a), by=u, expected_version=None
     ),
     "challenge move": lambda a, u: services.key_challenge_move(
-        challenge=_first_challenge(a), by=u, offset=1
+        challenge=_first_challenge(a), by=u, expected_version=None, offset=1
     ),
     "to moderation": lambda a, u: services.round_to_moderation(round_=a.round, by=u),
     "assessment save()": lambda a, u: _model_save(a, narrative="Changed in the shell."),
@@ -347,6 +348,92 @@ def test_status_changes_from_a_stale_version_are_refused(round_, priorities, ana
     assert fresh(assessment).status == assessment.status
 
 
+STALE_CHALLENGE_WRITES = {
+    "update": lambda c, u, v: services.key_challenge_update(
+        challenge=c, by=u, expected_version=v, title="Theirs.", progress="Theirs."
+    ),
+    "remove": lambda c, u, v: services.key_challenge_remove(challenge=c, by=u, expected_version=v),
+    "move": lambda c, u, v: services.key_challenge_move(
+        challenge=c, by=u, expected_version=v, offset=-1
+    ),
+}
+
+
+@pytest.mark.parametrize("write", STALE_CHALLENGE_WRITES)
+def test_a_key_challenge_changed_since_the_user_opened_it_is_not_overwritten(
+    round_, priorities, analyst, lead, write
+):
+    assessment = start(round_, priorities[0], analyst)
+    services.key_challenge_add(assessment=assessment, by=analyst, title="First")
+    opened = services.key_challenge_add(assessment=assessment, by=analyst, title="Second")
+    services.key_challenge_update(
+        challenge=opened, by=analyst, expected_version=opened.version, title="Mine.", progress=""
+    )
+    before = database_state()
+
+    with pytest.raises(ConflictError) as conflict:
+        STALE_CHALLENGE_WRITES[write](opened, lead, opened.version)
+
+    assert str(conflict.value) == CONFLICT_MESSAGE
+    assert (conflict.value.current.title, conflict.value.current.version) == ("Mine.", 2)
+    assert database_state() == before
+
+
+def test_moving_a_key_challenge_leaves_its_version_as_it_was(round_, priorities, analyst):
+    assessment = start(round_, priorities[0], analyst)
+    services.key_challenge_add(assessment=assessment, by=analyst, title="First")
+    second = services.key_challenge_add(assessment=assessment, by=analyst, title="Second")
+
+    services.key_challenge_move(challenge=second, by=analyst, expected_version=1, offset=-1)
+
+    # Someone with the change form open since before the move still saves without a conflict.
+    services.key_challenge_update(
+        challenge=second, by=analyst, expected_version=1, title="Second, now first", progress=""
+    )
+    assert (fresh(second).order, fresh(second).version) == (1, 2)
+
+
+def _likelihood_option():
+    return RatingOption.objects.get(dimension__code="likelihood", code="AR")
+
+
+# What each kind of framework row is, which field its rewording changes, and the service call.
+FRAMEWORK_REWORDINGS = {
+    "area": (
+        area,
+        "name",
+        lambda row, by, version, text: services_framework.area_update(
+            area=row, by=by, expected_version=version, data={"name": text}
+        ),
+    ),
+    "rating option": (
+        _likelihood_option,
+        "label",
+        lambda row, by, version, text: services_framework.rating_option_update(
+            option=row, by=by, expected_version=version, label=text, meaning=row.meaning
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", FRAMEWORK_REWORDINGS)
+def test_the_second_of_two_rewordings_of_the_framework_from_one_version_is_refused(
+    lead, analyst, kind
+):
+    find, field, reword = FRAMEWORK_REWORDINGS[kind]
+    opened = find()
+    version = opened.version
+
+    reword(opened, lead, version, "Mine")
+    with pytest.raises(ConflictError) as conflict:
+        reword(opened, analyst, version, "Theirs")
+
+    assert conflict.value.current.version == version + 1
+    stored = fresh(opened)
+    assert getattr(stored, field) == "Mine"
+    assert stored.history.first().history_user == lead
+
+
 # --- history ------------------------------------------------------------------------------
 
 
@@ -384,13 +471,13 @@ def test_every_change_is_recorded_against_the_user(round_, priorities, analyst, 
     assert [(h.history_type, h.history_user) for h in first.history.all()] == [("+", analyst)]
     assert latest(assessment.history).history_user == analyst
 
-    services.key_challenge_move(challenge=second, by=lead, offset=-1)
+    services.key_challenge_move(challenge=second, by=lead, expected_version=None, offset=-1)
     assert latest(second.history).history_user == lead
     assert (latest(second.history).order, latest(first.history).order) == (1, 2)
     assert latest(first.history).history_user == lead
     assert latest(assessment.history).history_user == lead
 
-    services.key_challenge_remove(challenge=fresh(second), by=analyst)
+    services.key_challenge_remove(challenge=fresh(second), by=analyst, expected_version=None)
     assert (latest(second.history).history_type, latest(second.history).history_user) == (
         "-",
         analyst,
@@ -542,10 +629,18 @@ def test_saving_an_agreed_assessment_unchanged_keeps_it_agreed(round_, prioritie
 CHALLENGE_CHANGES = {
     "add": lambda a, u: services.key_challenge_add(assessment=a, by=u, title="Another"),
     "update": lambda a, u: services.key_challenge_update(
-        challenge=_first_challenge(a), by=u, title="Renamed", progress="New note."
+        challenge=_first_challenge(a),
+        by=u,
+        expected_version=None,
+        title="Renamed",
+        progress="New note.",
     ),
-    "remove": lambda a, u: services.key_challenge_remove(challenge=_first_challenge(a), by=u),
-    "move": lambda a, u: services.key_challenge_move(challenge=_first_challenge(a), by=u, offset=1),
+    "remove": lambda a, u: services.key_challenge_remove(
+        challenge=_first_challenge(a), by=u, expected_version=None
+    ),
+    "move": lambda a, u: services.key_challenge_move(
+        challenge=_first_challenge(a), by=u, expected_version=None, offset=1
+    ),
 }
 
 
@@ -583,16 +678,16 @@ def test_key_challenges_stay_numbered_one_to_n_after_moves_and_removals(
     )
     assert orders(assessment) == [(1, "A"), (2, "B"), (3, "C"), (4, "D")]
 
-    services.key_challenge_move(challenge=c, by=analyst, offset=-1)
+    services.key_challenge_move(challenge=c, by=analyst, expected_version=None, offset=-1)
     assert orders(assessment) == [(1, "A"), (2, "C"), (3, "B"), (4, "D")]
 
-    services.key_challenge_move(challenge=a, by=analyst, offset=1)
+    services.key_challenge_move(challenge=a, by=analyst, expected_version=None, offset=1)
     assert orders(assessment) == [(1, "C"), (2, "A"), (3, "B"), (4, "D")]
 
-    services.key_challenge_remove(challenge=fresh(a), by=analyst)
+    services.key_challenge_remove(challenge=fresh(a), by=analyst, expected_version=None)
     assert orders(assessment) == [(1, "C"), (2, "B"), (3, "D")]
 
-    services.key_challenge_remove(challenge=fresh(d), by=analyst)
+    services.key_challenge_remove(challenge=fresh(d), by=analyst, expected_version=None)
     services.key_challenge_add(assessment=assessment, by=analyst, title="E")
     assert orders(assessment) == [(1, "C"), (2, "B"), (3, "E")]
 
@@ -605,7 +700,10 @@ def test_moving_past_either_end_changes_nothing(round_, priorities, analyst, tit
     before = database_state()
 
     services.key_challenge_move(
-        challenge=assessment.key_challenges.get(title=title), by=analyst, offset=offset
+        challenge=assessment.key_challenges.get(title=title),
+        by=analyst,
+        expected_version=None,
+        offset=offset,
     )
 
     assert database_state() == before

@@ -7,6 +7,7 @@ from datetime import date
 import lxml.html
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -29,9 +30,11 @@ from assessments.models import (
     RoundStatus,
 )
 from assessments.selectors import round_overview
-from assessments.views import CODES_STAY
+from assessments.views_framework import CODES_STAY
+from deliveryunit.editing import CONFLICT_MESSAGE, VERSION_MISSING
+from deliveryunit.models import Role
 
-from .factories import PriorityFactory
+from .factories import PriorityFactory, UserFactory
 from .matrix_assessments import assess, make_round, select
 
 LIST_URL = reverse("assessments:round_list")
@@ -535,6 +538,7 @@ def test_unit_lead_rewords_an_area_with_history(client, world):
         "question": "Has performance <moved> as planned?",
         "worst_case": area.worst_case,
         "best_case": area.best_case,
+        "version": area.version,
     }
     response = client.post(url, data)
     assert response.status_code == 302
@@ -558,7 +562,14 @@ def test_area_edit_explains_missing_text_and_saves_nothing(client, world):
     client.force_login(world.users["unit_lead"])
     response = client.post(
         reverse("assessments:framework_area_edit", args=[area.pk]),
-        {"group": "", "name": "", "question": "", "worst_case": "W", "best_case": "B"},
+        {
+            "group": "",
+            "name": "",
+            "question": "",
+            "worst_case": "W",
+            "best_case": "B",
+            "version": area.version,
+        },
     )
     assert response.status_code == 422
     html = response.content.decode()
@@ -577,15 +588,101 @@ def test_unit_lead_rewords_a_rating_option_but_never_its_code(client, world):
     assert CODES_STAY.format(code="AR") in _text(page)
     assert not select(page, 'input[name="code"]')
 
-    response = client.post(url, {"label": "Amber/Red", "meaning": "Needs attention.", "code": "X"})
+    response = client.post(
+        url,
+        {
+            "label": "Amber/Red",
+            "meaning": "Needs attention.",
+            "code": "X",
+            "version": option.version,
+        },
+    )
     assert response.status_code == 302
     option.refresh_from_db()
     assert (option.code, option.label, option.meaning) == ("AR", "Amber/Red", "Needs attention.")
     assert option.history.order_by("-history_date").first().history_user == world.users["unit_lead"]
 
-    response = client.post(url, {"label": "", "meaning": ""})
+    option.refresh_from_db()
+    response = client.post(url, {"label": "", "meaning": "", "version": option.version})
     assert response.status_code == 422
     assert FIELD_REQUIRED.format(name="label") in response.content.decode()
+
+
+def _area_data(area, **changes):
+    fields = ("group", "name", "question", "worst_case", "best_case", "version")
+    return {**{name: getattr(area, name) for name in fields}, **changes}
+
+
+def test_second_rewording_of_an_area_from_the_same_version_is_refused(world):
+    area = Area.objects.order_by("pk").first()
+    url = reverse("assessments:framework_area_edit", args=[area.pk])
+    first, second = Client(), Client()
+    first.force_login(world.users["unit_lead"])
+    second.force_login(UserFactory(username="second_lead", role=Role.UNIT_LEAD))
+    opened = _area_data(area)
+    assert first.post(url, {**opened, "name": "Track record"}).status_code == 302
+    area.refresh_from_db()
+    history = area.history.count()
+
+    response = second.post(url, {**opened, "question": "Has it moved as planned?"})
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert CONFLICT_MESSAGE in html
+    page = lxml.html.fromstring(html)
+    conflict = _text(select(page, '[data-testid="conflict"]')[0])
+    assert "Track record" in conflict
+    assert "Has it moved as planned?" in conflict
+    # Nothing overwritten: the first rewording stands, and no history was added.
+    stored = Area.objects.get(pk=area.pk)
+    assert (stored.name, stored.question) == ("Track record", area.question)
+    assert stored.history.count() == history
+    # What was typed is kept, at the version now saved, so saving again is deliberate.
+    form = select(page, '[data-testid="edit-form"]')[0]
+    assert select(form, 'textarea[name="question"]')[0].text.strip() == "Has it moved as planned?"
+    assert select(form, 'input[name="version"]')[0].get("value") == str(stored.version)
+    again = second.post(url, {**opened, "question": "Has it moved?", "version": stored.version})
+    assert again.status_code == 302
+    assert Area.objects.get(pk=area.pk).question == "Has it moved?"
+
+
+def test_second_rewording_of_a_rating_option_from_the_same_version_is_refused(client, world):
+    option = RatingOption.objects.get(dimension__code="likelihood", code="AR")
+    url = reverse("assessments:framework_option_edit", args=[option.pk])
+    client.force_login(world.users["unit_lead"])
+    opened = {"label": option.label, "meaning": option.meaning, "version": option.version}
+    assert client.post(url, {**opened, "label": "Amber/Red"}).status_code == 302
+
+    response = client.post(url, {**opened, "meaning": "Needs attention now."})
+
+    assert response.status_code == 409
+    assert CONFLICT_MESSAGE in response.content.decode()
+    option.refresh_from_db()
+    assert (option.label, option.meaning) == ("Amber/Red", opened["meaning"])
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "data"),
+    [
+        (
+            "framework_area_edit",
+            Area,
+            {"name": "Renamed", "question": "Q?", "worst_case": "W.", "best_case": "B."},
+        ),
+        ("framework_option_edit", RatingOption, {"label": "Renamed", "meaning": "M."}),
+    ],
+)
+def test_a_framework_rewording_without_a_version_is_refused(client, world, name, model, data):
+    row = model.objects.order_by("pk").first()
+    before = model.objects.filter(pk=row.pk).values().get()
+    client.force_login(world.users["unit_lead"])
+
+    response = client.post(reverse(f"assessments:{name}", args=[row.pk]), data)
+
+    assert response.status_code == 422
+    assert VERSION_MISSING in response.content.decode()
+    assert model.objects.filter(pk=row.pk).values().get() == before
+    assert not row.history.exists()
 
 
 @pytest.mark.parametrize("role", ["analyst", "minister", "official"])

@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from assessments import services
 from assessments.models import Area, Assessment, AssessmentStatus, RoundStatus
-from assessments.views_editor import AGREED, CHALLENGE_ADDED, SAVED, SUBMITTED
+from assessments.views_challenges import CHALLENGE_ADDED
+from assessments.views_editor import AGREED, SAVED, SUBMITTED
 from deliveryunit.models import Role
 from tests.factories import (
     PASSWORD,
