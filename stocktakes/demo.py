@@ -103,7 +103,7 @@ def load_stocktakes(by: Any = None) -> None:
     """Create the demo forums and meetings if missing. Safe to run any number of times."""
     departments = {d.code: d for d in Department.objects.all()}
     asylum_priorities = sorted(
-        Priority.objects.filter(code__startswith="PSA 7"), key=selectors._code_key
+        Priority.objects.filter(code__startswith="PSA 7"), key=selectors.code_key
     )
     asylum = _forum(
         by,

@@ -6,6 +6,7 @@ queries whatever the number of actions.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,16 @@ from priorities.charts import format_value
 from priorities.models import IndicatorType, Priority
 from priorities.selectors import measure_series_for_priorities, with_measure_data
 
-from .models import OUTSTANDING, Action, AgendaItem, Attendee, Forum, ForumMember, Meeting
+from .models import (
+    OUTSTANDING,
+    Action,
+    AgendaItem,
+    Attendee,
+    Forum,
+    ForumMember,
+    Meeting,
+    PackIssue,
+)
 
 _ACTION_RELATED = ("department", "owner_user", "meeting")
 
@@ -109,7 +119,7 @@ def outstanding_actions(meeting: Meeting) -> list[Action]:
 # --- the pack's contents ----------------------------------------------------------------------
 
 
-def _code_key(priority: Priority) -> tuple:
+def code_key(priority: Priority) -> tuple:
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
         for part in re.split(r"(\d+)", priority.code)
@@ -131,7 +141,7 @@ def _action_row(action: Action, today: date) -> dict[str, Any]:
 
 def _indicator_rows(meeting: Meeting) -> list[dict[str, Any]]:
     priorities = sorted(
-        with_measure_data(Priority.objects.filter(forums=meeting.forum_id)), key=_code_key
+        with_measure_data(Priority.objects.filter(forums=meeting.forum_id)), key=code_key
     )
     series = measure_series_for_priorities(priorities)
     rows = []
@@ -219,3 +229,62 @@ def pack_contents(meeting: Meeting, today: date | None = None) -> dict[str, Any]
             for a in sorted(attendees, key=lambda a: (a.order, a.pk))
         ],
     }
+
+
+# --- issuing the pack -------------------------------------------------------------------------
+
+
+def packs() -> QuerySet[PackIssue]:
+    return PackIssue.objects.select_related("meeting__forum", "document", "issued_by")
+
+
+def pack_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """Plain sentences saying what differs between two issued versions of a pack."""
+    if before is None:
+        return []
+    changes: list[str] = []
+    sections = [
+        ("agenda", "Agenda item", "title"),
+        ("tracker", "Action from last meeting", "description"),
+        ("outstanding", "Outstanding action", "description"),
+        ("indicators", "Indicator", "measure"),
+    ]
+    for key, noun, label_field in sections:
+        old = {row.get("key", row.get(label_field)): row for row in before.get(key, [])}
+        new = {row.get("key", row.get(label_field)): row for row in after.get(key, [])}
+        for row_key in new.keys() - old.keys():
+            changes.append(f"{noun} added: {new[row_key].get(label_field)}")
+        for row_key in old.keys() - new.keys():
+            changes.append(f"{noun} removed: {old[row_key].get(label_field)}")
+        for row_key in old.keys() & new.keys():
+            if old[row_key] != new[row_key]:
+                changes.append(f"{noun} changed: {new[row_key].get(label_field)}")
+    if before.get("meeting") != after.get("meeting"):
+        changes.append("Meeting details changed (date, time or place).")
+    if before.get("attendees") != after.get("attendees"):
+        changes.append("Attendance list changed.")
+    return changes
+
+
+@dataclass
+class PackIssuePage:
+    """What issuing the pack now would freeze, and how it differs from the last version."""
+
+    contents: dict[str, Any]
+    issues: list[PackIssue]  # newest first
+    changes: list[str]
+
+    @property
+    def previous(self) -> PackIssue | None:
+        return self.issues[0] if self.issues else None
+
+    @property
+    def next_number(self) -> int:
+        return self.previous.number + 1 if self.previous else 1
+
+
+def pack_issue_page(meeting: Meeting) -> PackIssuePage:
+    contents = pack_contents(meeting)
+    issues = list(packs().filter(meeting=meeting).order_by("-number"))
+    changes = pack_changes(issues[0].contents, contents) if issues else []
+    return PackIssuePage(contents=contents, issues=issues, changes=changes)
