@@ -9,11 +9,25 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.http import QueryDict
 from django.utils import timezone
 
 from deliveryunit import access
+from deliveryunit.models import Department
 from priorities import performance
 from priorities.charts import format_value
 from priorities.models import IndicatorType, Priority
@@ -22,11 +36,13 @@ from priorities.selectors import measure_series_for_priorities, with_measure_dat
 from .models import (
     OUTSTANDING,
     Action,
+    ActionStatus,
     AgendaItem,
     Attendee,
     Forum,
     ForumMember,
     Meeting,
+    Minutes,
     PackIssue,
 )
 
@@ -288,3 +304,190 @@ def pack_issue_page(meeting: Meeting) -> PackIssuePage:
     issues = list(packs().filter(meeting=meeting).order_by("-number"))
     changes = pack_changes(issues[0].contents, contents) if issues else []
     return PackIssuePage(contents=contents, issues=issues, changes=changes)
+
+
+# --- the action tracker -----------------------------------------------------------------------
+
+ACTIONS_PER_PAGE = 100
+
+_STATUS_RANK = Case(
+    *(When(status=value, then=Value(rank)) for rank, value in enumerate(ActionStatus.values)),
+    output_field=IntegerField(),
+)
+_ORDERINGS = {
+    "due": ("due", "pk"),
+    "description": ("description", "pk"),
+    "owner": ("owner", "due", "pk"),
+    "department": ("department__name", "due", "pk"),
+    "status": ("status_rank", "due", "pk"),
+}
+# Sort keys offered by the tracker's column headings.
+SORTS = tuple(_ORDERINGS)
+_COLUMNS = [
+    ("description", "Action"),
+    ("owner", "Owner"),
+    ("department", "Department"),
+    ("due", "Due"),
+    ("status", "Status"),
+]
+
+
+def with_overdue(queryset: QuerySet[Action], today: date) -> QuerySet[Action]:
+    return queryset.annotate(
+        overdue=Case(
+            When(status__in=OUTSTANDING, due__lt=today, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def action_departments(user: Any) -> QuerySet[Department]:
+    """Actions are scoped by their own department, so that is what the filter offers."""
+    if access.sees_all_departments(user):
+        return Department.objects.order_by("name")
+    return Department.objects.filter(pk=access.department_id_of(user))
+
+
+def tracker_actions(
+    user: Any, filters: dict[str, Any], sort: tuple[str, bool], today: date
+) -> QuerySet[Action]:
+    """The actions `user` may see that match the filters, with `overdue` and in order."""
+    actions = with_overdue(
+        access.scoped(Action.objects.all(), user).select_related(
+            "department", "owner_user", "meeting__forum"
+        ),
+        today,
+    )
+    status = filters.get("status") or "outstanding"
+    if status == "outstanding":
+        actions = actions.filter(status__in=OUTSTANDING)
+    elif status == "overdue":
+        actions = actions.filter(status__in=OUTSTANDING, due__lt=today)
+    elif status == "done":
+        actions = actions.filter(status=ActionStatus.DONE)
+    if filters.get("department"):
+        actions = actions.filter(department=filters["department"])
+    if filters.get("forum"):
+        actions = actions.filter(meeting__forum=filters["forum"])
+    if filters.get("owner") == "mine":
+        actions = actions.filter(owner_user=user)
+    key, descending = sort
+    order = _ORDERINGS[key]
+    if key == "status":
+        actions = actions.annotate(status_rank=_STATUS_RANK)
+    if descending:
+        order = (f"-{order[0]}", *order[1:])
+    return actions.order_by(*order)
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    url: str
+    # "ascending", "descending" or "none", as aria-sort wants.
+    sorted: str
+
+
+def _query(params: QueryDict, **changes: str) -> str:
+    """The tracker's query string with some parameters changed, back on the first page."""
+    values = {key: params.get(key, "") for key in ("status", "department", "forum", "owner")}
+    values["sort"] = params.get("sort", "")
+    values.update(changes)
+    return "?" + urlencode({key: value for key, value in values.items() if value})
+
+
+def _sort(params: QueryDict) -> tuple[str, bool]:
+    raw = params.get("sort", "")
+    descending = raw.startswith("-")
+    key = raw.removeprefix("-")
+    if key not in SORTS:
+        return "due", False
+    return key, descending
+
+
+@dataclass
+class TrackerPage:
+    """One page of the tracker: the actions, sortable columns and links to other pages."""
+
+    filters: dict[str, Any]
+    sort: str  # as the query string gives it: "due", "-status"
+    columns: list[Column]
+    page: Page
+    pages: dict[str, str]  # "previous" and "next" query strings, "" at either end
+    overdue_count: int
+
+    @property
+    def status(self) -> str:
+        return self.filters.get("status") or "outstanding"
+
+    @property
+    def filtered(self) -> bool:
+        chosen = any(self.filters.get(name) for name in ("department", "forum", "owner"))
+        return chosen or self.status != "outstanding"
+
+
+def tracker_page(user: Any, filters: dict[str, Any], params: QueryDict, today: date) -> TrackerPage:
+    key, descending = _sort(params)
+    actions = tracker_actions(user, filters, (key, descending), today)
+    page = Paginator(actions, ACTIONS_PER_PAGE).get_page(params.get("page"))
+    overdue_count = (
+        access.scoped(Action.objects.all(), user)
+        .filter(status__in=OUTSTANDING, due__lt=today)
+        .aggregate(n=Count("pk"))["n"]
+    )
+    columns = []
+    for column_key, label in _COLUMNS:
+        is_sorted = column_key == key
+        next_sort = f"-{column_key}" if is_sorted and not descending else column_key
+        columns.append(
+            Column(
+                key=column_key,
+                label=label,
+                url=_query(params, sort=next_sort),
+                sorted=("descending" if descending else "ascending") if is_sorted else "none",
+            )
+        )
+    previous = page.previous_page_number() if page.has_previous() else None
+    following = page.next_page_number() if page.has_next() else None
+    return TrackerPage(
+        filters=filters,
+        sort=f"-{key}" if descending else key,
+        columns=columns,
+        page=page,
+        pages={
+            "previous": _query(params, page=str(previous)) if previous else "",
+            "next": _query(params, page=str(following)) if following else "",
+        },
+        overdue_count=overdue_count,
+    )
+
+
+# --- minutes ----------------------------------------------------------------------------------
+
+
+def minutes_of(meeting: Meeting) -> Minutes | None:
+    return Minutes.objects.select_related("issued_by").filter(meeting=meeting).first()
+
+
+def allocated_actions(meeting: Meeting) -> list[Action]:
+    """The actions agreed at this meeting, grouped by agenda item as the minutes list them."""
+    return list(
+        Action.objects.filter(meeting=meeting)
+        .select_related("department", "owner_user", "agenda_item")
+        .order_by(
+            Case(When(agenda_item__isnull=True, then=Value(1)), default=Value(0)),
+            "agenda_item__order",
+            "due",
+            "pk",
+        )
+    )
+
+
+def visible_action_ids(meeting: Meeting, user: Any) -> set[int]:
+    """Of the actions agreed at the meeting, those `user` may open (actions are scoped by their
+    own department, which need not be one the meeting's reader sees)."""
+    return set(
+        access.scoped(Action.objects.filter(meeting=meeting), user).values_list("pk", flat=True)
+    )
