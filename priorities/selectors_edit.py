@@ -110,6 +110,15 @@ class GridRow:
     def stored(self) -> bool:
         return self.version > 0
 
+    @property
+    def summary_cell(self) -> dict[str, str]:
+        """The row as the error summary lists it: linked to its value, saying what is wrong."""
+        return {
+            "name": f"value-{self.label}",
+            "label": self.label,
+            "error": self.error or self.conflict,
+        }
+
 
 def planned_values(measure: Measure) -> dict[date, Decimal]:
     """The current trajectory's points, in two queries however many versions there are."""

@@ -73,7 +73,7 @@ class PriorityFilterForm(forms.Form):
 
 @require_GET
 def priority_list(request: HttpRequest) -> HttpResponse:
-    form = PriorityFilterForm(request.GET or None, user=request.user)
+    form = PriorityFilterForm(request.GET or None, auto_id="filter-%s", user=request.user)
     # An invalid filter is reported and left out; valid ones still apply.
     filters = {}
     if form.is_bound:

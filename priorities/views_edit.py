@@ -479,7 +479,7 @@ def actual_cell(request: HtmxHttpRequest, pk: int, period: str) -> HttpResponse:
             messages.success(request, row.saved)
         grid = reverse("priorities:actuals_grid", args=[measure.pk])
         return vary_on_htmx(HttpResponseRedirect(f"{grid}#row-{row.label}"))
-    context = {**_grid_page(request, measure, replace=row), "row_with_error": row}
+    context = {**_grid_page(request, measure, replace=row), "error_cells": [row.summary_cell]}
     return vary_on_htmx(render(request, GRID_TEMPLATE, context, status=status))
 
 
