@@ -77,8 +77,8 @@ ATTENDANCE_CONFLICT = (
     "theirs."
 )
 AGENDA_REMOVE_CONFLICT = (
-    "Someone else changed “{title}” since you opened the page. Check it, then remove it again "
-    "if it should go."
+    "Someone else changed this agenda item since you opened the page: it is now “{title}”. "
+    "Check it, then remove it again if it should go."
 )
 
 STATUS_TAGS = {
