@@ -223,13 +223,6 @@ def actual_record(
         return actual, True
 
 
-@transaction.atomic
-def actual_delete(*, actual: Actual, by: Any, expected_version: int | None) -> None:
-    current = locked(Actual, actual.pk, expected_version)
-    attribute(current, by)
-    current.delete()
-
-
 class CellOutcome(StrEnum):
     SAVED = "saved"
     DELETED = "deleted"
