@@ -148,7 +148,7 @@ def attendance_record(
     under the lock before anything is written, so a conflict on one attendee saves none.
     Returns how many answers changed."""
     current = _locked_meeting(meeting)
-    attendees = list(current.attendees.select_for_update().filter(pk__in=answers))
+    attendees = list(current.attendees.select_for_update().filter(pk__in=answers).order_by("pk"))
     for attendee in attendees:
         check_version(attendee, answers[attendee.pk][1])
     changed = 0
