@@ -11,8 +11,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
-from deliveryunit.editing import VersionedForm, format_number
+from deliveryunit.editing import VERSION_MISSING, VersionedForm, format_number
 from deliveryunit.forms import DateInput
 from deliveryunit.models import Department
 
@@ -32,6 +33,9 @@ MAX_TRAJECTORY_ROWS = 600
 # How many periods "Add more periods" adds at the end, by frequency.
 ADD_ROWS = {periods.MONTHLY: 12, periods.QUARTERLY: 4, periods.ANNUAL: 2}
 PERIOD_EXAMPLE = {periods.MONTHLY: "2023-09", periods.QUARTERLY: "2003-Q3", periods.ANNUAL: "2004"}
+# Buttons of the trajectory form that redraw its grid without saving.
+SHOW_PERIODS = "show_periods"
+ADD_MORE_ROWS = "add_rows"
 
 
 def parse_number(text: str) -> Decimal:
@@ -271,7 +275,9 @@ class TrajectoryForm(forms.Form):
     )
     first = forms.CharField(label="First period", max_length=10)
     last = forms.CharField(label="Last period", max_length=10)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, error_messages={"required": VERSION_MISSING}
+    )
 
     def __init__(
         self,
@@ -312,6 +318,54 @@ class TrajectoryForm(forms.Form):
         self._initial_values = values or {}
         self.rows = self._rows(first, last)
         self.points: list[tuple[date, Decimal]] = []
+
+    @classmethod
+    def blank(cls, **kwargs: Any) -> "TrajectoryForm":
+        """The form as first opened: the current version's values to start from."""
+        return cls(
+            initial={
+                "label": "Re-profiled trajectory"
+                if kwargs["existing_version"]
+                else "Agreed trajectory",
+                "agreed_on": timezone.localdate(),
+            },
+            **kwargs,
+        )
+
+    @classmethod
+    def redrawn(cls, data: Any, **kwargs: Any) -> "TrajectoryForm":
+        """The form drawn again for other periods (or with more rows at the end), keeping what
+        was typed. Unbound, so that asking for more rows does not report missing fields as
+        errors; what was typed is carried over as the initial values."""
+        data = data.copy()
+        if ADD_MORE_ROWS in data:
+            frequency = kwargs["measure"].frequency
+            try:
+                shown_last = periods.parse(data.get("last", ""), frequency)
+            except periods.PeriodError:
+                shown_last = kwargs["last"]
+            data["last"] = periods.label(
+                periods.step(shown_last, frequency, ADD_ROWS[frequency]), frequency
+            )
+        return cls(
+            initial={name: data.get(name) for name in ("label", "agreed_on", "reason", "version")},
+            cell_data=data,
+            **kwargs,
+        )
+
+    @staticmethod
+    def redraws(data: Any) -> bool:
+        """Whether the post asks for other periods rather than to save."""
+        return SHOW_PERIODS in data or ADD_MORE_ROWS in data
+
+    def service_fields(self) -> dict[str, Any]:
+        """What services.trajectory_create takes, besides who and the expected version."""
+        return {
+            "label": self.cleaned_data["label"],
+            "agreed_on": self.cleaned_data["agreed_on"],
+            "reason": self.cleaned_data["reason"],
+            "points": self.points,
+        }
 
     def _period(self, name: str, fallback: date) -> date:
         """The period the user asked for in `first`/`last`, or the fallback if unreadable."""
@@ -400,7 +454,8 @@ class ActualCellForm(forms.Form):
     value = forms.CharField(required=False, max_length=40, strip=True)
     status = forms.ChoiceField(choices=ActualStatus.choices, initial=ActualStatus.FINAL)
     note = forms.CharField(required=False, max_length=2000, strip=True)
-    version = forms.IntegerField(min_value=0, required=False)
+    # 0 for an empty row; a post without it cannot say what it replaces, so it is refused.
+    version = forms.IntegerField(min_value=0, error_messages={"required": VERSION_MISSING})
 
     def clean_value(self) -> Decimal | None:
         text = self.cleaned_data["value"]
@@ -413,4 +468,7 @@ class ActualCellForm(forms.Form):
 
     @property
     def expected_version(self) -> int:
-        return self.cleaned_data.get("version") or 0
+        return self.cleaned_data["version"]
+
+    def service_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in ("value", "status", "note")}

@@ -260,6 +260,126 @@ class PriorityPage:
     milestones: list[Milestone]
     delivery_chain: list[Department]
 
+    def sections(self) -> list["MeasureSection"]:
+        """Each measure as its part of the page reads it: the chart and table with the
+        sentences that say where the measure stands. Links are the view's to add."""
+        return [
+            MeasureSection(
+                view=view,
+                latest=latest_sentence(view.series, view.performance),
+                forecast=forecast_sentence(view.series, view.performance),
+                summary=chart_summary(view.series, view.performance),
+                tolerance=(
+                    charts.format_value(view.series.tolerance, view.measure.unit)
+                    if view.series.tolerance
+                    else ""
+                ),
+            )
+            for view in self.measures
+        ]
+
+
+@dataclass
+class MeasureSection:
+    view: MeasureView
+    latest: str
+    forecast: str
+    summary: str
+    tolerance: str
+    links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def figure_id(self) -> str:
+        return f"figure-{self.view.measure.pk}"
+
+
+@dataclass
+class MilestoneRow:
+    milestone: Milestone
+    overdue: bool
+    edit_url: str | None
+
+
+def _period_words(day: date, frequency: str) -> str:
+    if frequency == periods.MONTHLY:
+        return day.strftime("%B %Y")
+    if frequency == periods.QUARTERLY:
+        return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    return str(day.year)
+
+
+def _difference(value: float, unit: str) -> str:
+    """A difference between two values: percentages differ by points, not per cent."""
+    if unit == "%":
+        number = charts.format_value(value)
+        return f"{number} point{'' if number == '1' else 's'}"
+    return charts.format_value(value, unit)
+
+
+def latest_sentence(series: MeasureSeries, performance: Performance) -> str:
+    if performance.latest_value is None:
+        return "No actual data yet."
+    unit = series.unit
+    text = (
+        f"Latest actual ({performance.latest_label}"
+        f"{', provisional' if performance.latest_provisional else ''}): "
+        f"{charts.format_value(performance.latest_value, unit)}"
+    )
+    if performance.planned_value is None:
+        return text + ", with no trajectory for that period."
+    text += f" against {charts.format_value(performance.planned_value, unit)} planned"
+    ahead = performance.better_by or 0.0
+    if abs(ahead) < 1e-9:
+        return text + ", exactly on plan."
+    side = "better" if ahead > 0 else "worse"
+    return text + f", {_difference(abs(ahead), unit)} {side} than planned."
+
+
+def forecast_sentence(series: MeasureSeries, performance: Performance) -> str:
+    """E.g. "On the current trend it reaches 71.2% by March 2025, 6.8 points short of the 78%
+    target." """
+    unit = series.unit
+    forecast = performance.forecast
+    if forecast is None:
+        target = charts.format_value(series.target_value, unit)
+        if performance.target_met is True:
+            return f"The {target} target was met."
+        if performance.target_met is False:
+            return f"The {target} target was missed."
+        if performance.latest_value is None:
+            return ""
+        return "There are too few recent actuals to project a trend."
+    text = (
+        f"On the current trend it reaches "
+        f"{charts.format_value(forecast.value_at_deadline, unit)} by "
+        f"{_period_words(forecast.deadline, series.frequency)}"
+    )
+    if forecast.gap_to_target is None or forecast.target_value is None:
+        return text + "."
+    target = charts.format_value(forecast.target_value, unit)
+    gap = forecast.gap_to_target
+    if forecast.will_meet_target and abs(gap) < 1e-9:
+        return text + f", meeting the {target} target."
+    if forecast.will_meet_target:
+        return text + f", {_difference(abs(gap), unit)} better than the {target} target."
+    return text + f", {_difference(gap, unit)} short of the {target} target."
+
+
+def chart_summary(series: MeasureSeries, performance: Performance) -> str:
+    """A short text for the chart's accessible description; the data table has the detail."""
+    current = series.current_trajectory
+    parts = [f"Chart of {series.name}"]
+    if series.actuals:
+        first, last = series.actuals[0].period, series.actuals[-1].period
+        parts.append(
+            f"actuals from {periods.label(first, series.frequency)} to "
+            f"{periods.label(last, series.frequency)}"
+        )
+    if current is not None:
+        parts.append(f"against trajectory version {current.number}")
+    text = ", ".join(parts) + f". Status: {performance.status_label}."
+    return text + " The data table below the chart gives every value."
+
 
 def priority_page(user: Any, pk: Any) -> PriorityPage:
     """One priority the user may see (404 otherwise) with everything its page shows, in a

@@ -8,11 +8,11 @@ else saved in between, deliveryunit.editing.ConflictError is raised and nothing 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 
 from deliveryunit.editing import ConflictError, attribute, check_version, locked
 
@@ -56,8 +56,7 @@ def priority_update(
     delivery_chain: list | None = None,
     **fields: Any,
 ) -> Priority:
-    current = locked(Priority, priority.pk)
-    check_version(current, expected_version)
+    current = locked(Priority, priority.pk, expected_version)
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
@@ -86,8 +85,7 @@ def measure_create(*, priority: Priority, by: Any, **fields: Any) -> Measure:
 def measure_update(
     *, measure: Measure, by: Any, expected_version: int | None, **fields: Any
 ) -> Measure:
-    current = locked(Measure, measure.pk)
-    check_version(current, expected_version)
+    current = locked(Measure, measure.pk, expected_version)
     changes_frequency = "frequency" in fields and fields["frequency"] != current.frequency
     if changes_frequency and (current.actuals.exists() or current.trajectories.exists()):
         raise ValidationError(
@@ -114,11 +112,21 @@ def trajectory_create(
     agreed_on: date,
     reason: str = "",
     points: list[tuple[date, Decimal]],
+    expected_version: int | None = None,
 ) -> Trajectory:
     """Add a trajectory version. The first is the plan; later ones re-profile it and need a
-    reason. Earlier versions stay as they were."""
+    reason. Earlier versions stay as they were.
+
+    `expected_version` is the trajectory version the user re-profiled (0 for none). It is
+    compared under the measure's lock, before the reason is asked for: a user who planned
+    from scratch while someone else saved the first plan is told of the conflict, not that
+    a re-profile needs a reason. None skips the check (imports, which preview what changes).
+    """
     measure = locked(Measure, measure.pk)
-    latest = measure.trajectories.aggregate(n=Max("number"))["n"] or 0
+    current = measure.trajectories.order_by("-number").first()
+    latest = current.number if current else 0
+    if expected_version is not None and expected_version != latest:
+        raise ConflictError(current or Trajectory(measure=measure, number=0))
     if latest and not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
     if not points:
@@ -215,12 +223,50 @@ def actual_record(
         return actual, True
 
 
+class CellOutcome(StrEnum):
+    SAVED = "saved"
+    DELETED = "deleted"
+    NOTHING = "nothing"
+
+
 @transaction.atomic
-def actual_delete(*, actual: Actual, by: Any, expected_version: int | None) -> None:
-    current = locked(Actual, actual.pk)
-    check_version(current, expected_version)
-    attribute(current, by)
-    current.delete()
+def actual_cell_save(
+    *,
+    measure: Measure,
+    by: Any,
+    period: date,
+    value: Decimal | None,
+    status: str,
+    note: str,
+    expected_version: int,
+) -> CellOutcome:
+    """One row of the actuals grid, checked against the version the row was opened at (0 for
+    an empty row) under the row's lock: a value records or revises the period's actual, no
+    value deletes it. The grid does not show the source or "data as at": a revision keeps
+    what the row already had."""
+    stored = Actual.objects.select_for_update().filter(measure=measure, period=period).first()
+    if value is None:
+        if stored is None:
+            # They wanted it gone and it is gone: nothing to do, nothing lost.
+            return CellOutcome.DELETED if expected_version else CellOutcome.NOTHING
+        check_version(stored, expected_version)
+        attribute(stored, by)
+        stored.delete()
+        return CellOutcome.DELETED
+    actual_record(
+        measure=measure,
+        by=by,
+        expected_version=expected_version,
+        data=ActualData(
+            period=period,
+            value=value,
+            status=status,
+            note=note,
+            source=stored.source if stored else "",
+            data_as_at=stored.data_as_at if stored else None,
+        ),
+    )
+    return CellOutcome.SAVED
 
 
 @transaction.atomic
@@ -255,8 +301,7 @@ def milestone_create(*, priority: Priority, by: Any, **fields: Any) -> Milestone
 def milestone_update(
     *, milestone: Milestone, by: Any, expected_version: int | None, **fields: Any
 ) -> Milestone:
-    current = locked(Milestone, milestone.pk)
-    check_version(current, expected_version)
+    current = locked(Milestone, milestone.pk, expected_version)
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()

@@ -2,8 +2,6 @@
 pages. Forms live in views_edit.py and imports/exports in views_data.py; these pages link to
 them only for users allowed to use them."""
 
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -14,10 +12,8 @@ from django.views.decorators.http import require_GET
 
 from deliveryunit import access
 
-from . import charts, periods, selectors
-from .models import Milestone, PriorityKind
-from .performance import Performance
-from .series import MeasureSeries
+from . import charts, selectors
+from .models import PriorityKind
 
 UNKNOWN_DEPARTMENT = "Choose a department from the list"
 UNKNOWN_KIND = "Choose a kind of priority from the list"
@@ -69,7 +65,7 @@ class PriorityFilterForm(forms.Form):
 
 @require_GET
 def priority_list(request: HttpRequest) -> HttpResponse:
-    form = PriorityFilterForm(request.GET or None, user=request.user)
+    form = PriorityFilterForm(request.GET or None, auto_id="filter-%s", user=request.user)
     # An invalid filter is reported and left out; valid ones still apply.
     filters = {}
     if form.is_bound:
@@ -103,157 +99,55 @@ def priority_list(request: HttpRequest) -> HttpResponse:
 # --- the priority page ------------------------------------------------------------------------
 
 
-def _period_words(day: date, frequency: str) -> str:
-    if frequency == periods.MONTHLY:
-        return day.strftime("%B %Y")
-    if frequency == periods.QUARTERLY:
-        return f"{day.year} Q{(day.month - 1) // 3 + 1}"
-    return str(day.year)
-
-
-def _difference(value: float, unit: str) -> str:
-    """A difference between two values: percentages differ by points, not per cent."""
-    if unit == "%":
-        number = charts.format_value(value)
-        return f"{number} point{'' if number == '1' else 's'}"
-    return charts.format_value(value, unit)
-
-
-def latest_sentence(series: MeasureSeries, performance: Performance) -> str:
-    if performance.latest_value is None:
-        return "No actual data yet."
-    unit = series.unit
-    text = (
-        f"Latest actual ({performance.latest_label}"
-        f"{', provisional' if performance.latest_provisional else ''}): "
-        f"{charts.format_value(performance.latest_value, unit)}"
-    )
-    if performance.planned_value is None:
-        return text + ", with no trajectory for that period."
-    text += f" against {charts.format_value(performance.planned_value, unit)} planned"
-    ahead = performance.better_by or 0.0
-    if abs(ahead) < 1e-9:
-        return text + ", exactly on plan."
-    side = "better" if ahead > 0 else "worse"
-    return text + f", {_difference(abs(ahead), unit)} {side} than planned."
-
-
-def forecast_sentence(series: MeasureSeries, performance: Performance) -> str:
-    """E.g. "On the current trend it reaches 71.2% by March 2025, 6.8 points short of the 78%
-    target." """
-    unit = series.unit
-    forecast = performance.forecast
-    if forecast is None:
-        target = charts.format_value(series.target_value, unit)
-        if performance.target_met is True:
-            return f"The {target} target was met."
-        if performance.target_met is False:
-            return f"The {target} target was missed."
-        if performance.latest_value is None:
-            return ""
-        return "There are too few recent actuals to project a trend."
-    text = (
-        f"On the current trend it reaches "
-        f"{charts.format_value(forecast.value_at_deadline, unit)} by "
-        f"{_period_words(forecast.deadline, series.frequency)}"
-    )
-    if forecast.gap_to_target is None or forecast.target_value is None:
-        return text + "."
-    target = charts.format_value(forecast.target_value, unit)
-    gap = forecast.gap_to_target
-    if forecast.will_meet_target and abs(gap) < 1e-9:
-        return text + f", meeting the {target} target."
-    if forecast.will_meet_target:
-        return text + f", {_difference(abs(gap), unit)} better than the {target} target."
-    return text + f", {_difference(gap, unit)} short of the {target} target."
-
-
-def chart_summary(series: MeasureSeries, performance: Performance) -> str:
-    """A short text for the chart's accessible description; the data table has the detail."""
-    current = series.current_trajectory
-    parts = [f"Chart of {series.name}"]
-    if series.actuals:
-        first, last = series.actuals[0].period, series.actuals[-1].period
-        parts.append(
-            f"actuals from {periods.label(first, series.frequency)} to "
-            f"{periods.label(last, series.frequency)}"
-        )
-    if current is not None:
-        parts.append(f"against trajectory version {current.number}")
-    text = ", ".join(parts) + f". Status: {performance.status_label}."
-    return text + " The data table below the chart gives every value."
-
-
-@dataclass
-class MeasureSection:
-    view: selectors.MeasureView
-    latest: str
-    forecast: str
-    summary: str
-    tolerance: str
-    links: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def figure_id(self) -> str:
-        return f"figure-{self.view.measure.pk}"
-
-
-@dataclass
-class MilestoneRow:
-    milestone: Milestone
-    overdue: bool
-    edit_url: str | None
+def _measure_links(measure: Any, *, editor: bool, submits_data: bool) -> dict[str, str]:
+    return {
+        "history": reverse("priorities:measure_history", args=[measure.pk]),
+        **_links(
+            editor,
+            edit=("priorities:measure_edit", measure.pk),
+            trajectory=("priorities:trajectory_create", measure.pk),
+        ),
+        **_links(
+            submits_data,
+            actuals=("priorities:actuals_grid", measure.pk),
+            import_data=("priorities:measure_import", measure.pk),
+        ),
+        **_links(
+            True,
+            export_csv=("priorities:measure_export_csv", measure.pk),
+            export_xlsx=("priorities:measure_export_xlsx", measure.pk),
+        ),
+    }
 
 
 @require_GET
 def priority_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.priority_page(request.user, pk)
     priority = page.priority
-    user = request.user
-    editor = access.is_editor(user)
-    submits_data = access.can_submit_data_for(user, {priority.lead_department_id})
-    sections = []
-    for view in page.measures:
-        measure = view.measure
-        sections.append(
-            MeasureSection(
-                view=view,
-                latest=latest_sentence(view.series, view.performance),
-                forecast=forecast_sentence(view.series, view.performance),
-                summary=chart_summary(view.series, view.performance),
-                tolerance=(
-                    charts.format_value(view.series.tolerance, measure.unit)
-                    if view.series.tolerance
-                    else ""
-                ),
-                links={
-                    "history": reverse("priorities:measure_history", args=[measure.pk]),
-                    **_links(
-                        editor,
-                        edit=("priorities:measure_edit", measure.pk),
-                        trajectory=("priorities:trajectory_create", measure.pk),
-                    ),
-                    **_links(
-                        submits_data,
-                        actuals=("priorities:actuals_grid", measure.pk),
-                        import_data=("priorities:measure_import", measure.pk),
-                    ),
-                    **_links(
-                        True,
-                        export_csv=("priorities:measure_export_csv", measure.pk),
-                        export_xlsx=("priorities:measure_export_xlsx", measure.pk),
-                    ),
-                },
-            )
+    editor = access.is_editor(request.user)
+    submits_data = access.can_submit_data_for(request.user, {priority.lead_department_id})
+    sections = page.sections()
+    for section in sections:
+        section.links = _measure_links(
+            section.view.measure, editor=editor, submits_data=submits_data
         )
     milestones = [
-        MilestoneRow(
+        selectors.MilestoneRow(
             milestone=m,
             overdue=m.is_overdue(),
             edit_url=_url("priorities:milestone_edit", m.pk) if editor else None,
         )
         for m in page.milestones
     ]
+    links = {
+        "history": reverse("priorities:history", args=[priority.pk]),
+        **_links(
+            editor,
+            edit=("priorities:edit", priority.pk),
+            add_measure=("priorities:measure_create", priority.pk),
+            add_milestone=("priorities:milestone_create", priority.pk),
+        ),
+    }
     return render(
         request,
         "priorities/priority_detail.html",
@@ -264,15 +158,7 @@ def priority_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sections": sections,
             "milestones": milestones,
             "plot_config": charts.PLOT_CONFIG,
-            "links": {
-                "history": reverse("priorities:history", args=[priority.pk]),
-                **_links(
-                    editor,
-                    edit=("priorities:edit", priority.pk),
-                    add_measure=("priorities:measure_create", priority.pk),
-                    add_milestone=("priorities:milestone_create", priority.pk),
-                ),
-            },
+            "links": links,
         },
     )
 

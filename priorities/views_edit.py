@@ -7,9 +7,7 @@ everything the user typed still in it; its hidden version is moved on, so saving
 deliberate overwrite.
 """
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django import forms as django_forms
@@ -19,8 +17,6 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deliveryunit import access
@@ -36,11 +32,11 @@ from deliveryunit.editing import (
     form_conflict,
     render_form,
     shown,
+    vary_on_htmx,
     with_version,
 )
 
-from . import periods, services
-from .forms import ADD_ROWS as ROWS_ADDED
+from . import periods, selectors_edit, services
 from .forms import (
     ActualCellForm,
     MeasureForm,
@@ -49,7 +45,7 @@ from .forms import (
     TrajectoryForm,
     format_number,
 )
-from .models import Actual, ActualStatus, Measure, Milestone, Priority, Trajectory
+from .models import ActualStatus, Measure, Milestone, Priority
 
 SAVED_PRIORITY = "Priority {code} saved."
 SAVED_MEASURE = "Measure “{name}” saved."
@@ -65,10 +61,6 @@ CELL_CONFLICT_DELETED = (
     "Someone else deleted this period's value since you opened the page. Yours is kept in the "
     "row. Save again to put it back."
 )
-
-# Ways to act on the trajectory form's grid without saving.
-SHOW_PERIODS = "show_periods"
-ADD_ROWS = "add_rows"
 
 
 def _priority_url(priority_id: int) -> str:
@@ -312,41 +304,12 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- trajectories -------------------------------------------------------------------------
 
-
-def period_of(day: date, frequency: str) -> date:
-    """The start of the period of this frequency that contains `day`."""
-    if frequency == periods.QUARTERLY:
-        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    if frequency == periods.ANNUAL:
-        return date(day.year, 1, 1)
-    return date(day.year, day.month, 1)
+TRAJECTORY_TEMPLATE = "priorities/trajectory_form.html"
 
 
-def _trajectory_range(
-    measure: Measure, planned: dict[date, Decimal], first_actual: date | None
-) -> tuple[date, date]:
-    """Periods the point grid offers: from the first actual (or the priority's start) to the
-    target date or deadline, widened to cover the current trajectory."""
-    frequency = measure.frequency
-    starts = [d for d in (first_actual, *planned) if d]
-    if measure.priority.start:
-        starts.append(period_of(measure.priority.start, frequency))
-    ends = list(planned)
-    for day in (measure.target_date, measure.priority.deadline):
-        if day:
-            ends.append(period_of(day, frequency))
-    first = min(starts) if starts else period_of(timezone.localdate(), frequency)
-    last = max(ends) if ends else first
-    if last < first:
-        last = first
-    if last == first:
-        last = periods.step(first, frequency, ROWS_ADDED[frequency] - 1)
-    return first, last
-
-
-def _trajectory_conflict(
-    form: TrajectoryForm, latest: Trajectory | None, planned: dict[date, Decimal]
-) -> Conflict:
+def _trajectory_conflict(form: TrajectoryForm, page: selectors_edit.TrajectoryPage) -> Conflict:
+    """The version now saved beside the one the user typed, period by period."""
+    latest, planned = page.latest, page.planned
     yours = dict(form.points)
     rows = [
         ConflictRow("Label", latest.label if latest else NOT_SET, form.cleaned_data["label"]),
@@ -371,7 +334,21 @@ def _trajectory_conflict(
         rows=rows,
         saved_by=saved_by,
         saved_at=saved_at,
-        their_version=latest.number if latest else 0,
+        their_version=page.existing_version,
+    )
+
+
+def _trajectory_conflict_page(
+    request: HttpRequest, measure: Measure, form: TrajectoryForm
+) -> HttpResponse:
+    """Someone saved a version after the one this user started from: both side by side, what
+    they typed kept, and the hidden version moved on so that saving again is deliberate."""
+    page = selectors_edit.trajectory_page(measure)
+    conflict = _trajectory_conflict(form, page)
+    form = TrajectoryForm(with_version(request.POST, page.existing_version), **page.form_kwargs())
+    context = {"measure": measure, "priority": measure.priority, "versions": page.versions}
+    return render(
+        request, TRAJECTORY_TEMPLATE, {**context, "form": form, "conflict": conflict}, status=409
     )
 
 
@@ -381,111 +358,45 @@ def trajectory_create(request: HttpRequest, pk: int) -> HttpResponse:
     reason. Earlier versions are listed and stay as they were."""
     measure = access.get_for_user(Measure.objects.select_related("priority"), request.user, pk=pk)
     access.check(access.is_editor(request.user))
-    versions = list(
-        measure.trajectories.select_related("created_by")
-        .prefetch_related("points")
-        .order_by("-number")
-    )
-    latest = versions[0] if versions else None
-    planned = {point.period: point.value for point in latest.points.all()} if latest else {}
-    first_actual = measure.actuals.order_by("period").values_list("period", flat=True).first()
-    first, last = _trajectory_range(measure, planned, first_actual)
-    existing = latest.number if latest else 0
-    kwargs = {
-        "measure": measure,
-        "existing_version": existing,
-        "first": first,
-        "last": last,
-        "values": planned,
-    }
-    context: dict[str, Any] = {"measure": measure, "priority": measure.priority}
-    context["versions"] = versions
-    status = 200
-
+    page = selectors_edit.trajectory_page(measure)
+    context = {"measure": measure, "priority": measure.priority, "versions": page.versions}
     if request.method != "POST":
-        form = TrajectoryForm(
-            initial={
-                "label": "Re-profiled trajectory" if latest else "Agreed trajectory",
-                "agreed_on": timezone.localdate(),
-            },
-            **kwargs,
-        )
-    elif SHOW_PERIODS in request.POST or ADD_ROWS in request.POST:
-        data = request.POST.copy()
-        if ADD_ROWS in data:
-            try:
-                shown_last = periods.parse(data.get("last", ""), measure.frequency)
-            except periods.PeriodError:
-                shown_last = last
-            data["last"] = periods.label(
-                periods.step(shown_last, measure.frequency, ROWS_ADDED[measure.frequency]),
-                measure.frequency,
+        form = TrajectoryForm.blank(**page.form_kwargs())
+        return render(request, TRAJECTORY_TEMPLATE, {**context, "form": form})
+    if TrajectoryForm.redraws(request.POST):
+        form = TrajectoryForm.redrawn(request.POST, **page.form_kwargs())
+        return render(request, TRAJECTORY_TEMPLATE, {**context, "form": form})
+    # Validated against the version the user saw, so that a reason that only the newer
+    # version makes necessary is not asked for before the conflict is reported.
+    seen = _int(request.POST.get("version"))
+    form = TrajectoryForm(request.POST, **page.form_kwargs(existing_version=seen))
+    if form.is_valid():
+        try:
+            trajectory = services.trajectory_create(
+                measure=measure,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.service_fields(),
             )
-        # Unbound, so that asking for more rows does not report missing fields as errors;
-        # what was typed is carried over as the initial values.
-        form = TrajectoryForm(
-            initial={name: data.get(name) for name in ("label", "agreed_on", "reason", "version")},
-            cell_data=data,
-            **kwargs,
-        )
-    else:
-        # Validated against the version the user saw, so that the conflict is reported before
-        # a reason that only the newer version makes necessary.
-        seen = _int(request.POST.get("version"))
-        form = TrajectoryForm(request.POST, **{**kwargs, "existing_version": seen})
-        if form.is_valid():
-            if (form.cleaned_data.get("version") or 0) != existing:
-                conflict = _trajectory_conflict(form, latest, planned)
-                form = TrajectoryForm(with_version(request.POST, existing), **kwargs)
-                return render(
-                    request,
-                    "priorities/trajectory_form.html",
-                    {**context, "form": form, "conflict": conflict},
-                    status=409,
-                )
-            try:
-                trajectory = services.trajectory_create(
-                    measure=measure,
-                    by=request.user,
-                    label=form.cleaned_data["label"],
-                    agreed_on=form.cleaned_data["agreed_on"],
-                    reason=form.cleaned_data["reason"],
-                    points=form.points,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    SAVED_TRAJECTORY.format(number=trajectory.number, name=measure.name),
-                )
-                return redirect(_priority_url(measure.priority_id))
-        status = 422
-    return render(
-        request, "priorities/trajectory_form.html", {**context, "form": form}, status=status
-    )
+        except ConflictError:
+            return _trajectory_conflict_page(request, measure, form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            message = SAVED_TRAJECTORY.format(number=trajectory.number, name=measure.name)
+            messages.success(request, message)
+            return redirect(_priority_url(measure.priority_id))
+    return render(request, TRAJECTORY_TEMPLATE, {**context, "form": form}, status=422)
 
 
 # --- the actuals grid ---------------------------------------------------------------------
 
-
-@dataclass
-class GridRow:
-    period: date
-    label: str
-    planned: str
-    value: str  # as stored, or as typed when the row comes back with an error
-    status: str
-    note: str
-    version: int  # the version the user is editing from; 0 for an empty cell
-    error: str = ""
-    saved: str = ""
-    their: Actual | None = None  # the other person's value, after a conflict
-    conflict: str = ""
-
-    @property
-    def stored(self) -> bool:
-        return self.version > 0
+GRID_TEMPLATE = "priorities/actuals_grid.html"
+CELL_MESSAGES = {
+    services.CellOutcome.SAVED: SAVED_CELL,
+    services.CellOutcome.DELETED: DELETED_CELL,
+    services.CellOutcome.NOTHING: "",
+}
 
 
 def _grid_measure(request: HttpRequest, pk: int) -> Measure:
@@ -498,90 +409,54 @@ def _grid_measure(request: HttpRequest, pk: int) -> Measure:
     return measure
 
 
-def _planned(measure: Measure) -> dict[date, Decimal]:
-    """The current trajectory's points, in two queries however many versions there are."""
-    current = (
-        Trajectory.objects.filter(measure=measure)
-        .order_by("-number")
-        .prefetch_related("points")
-        .first()
-    )
-    return {point.period: point.value for point in current.points.all()} if current else {}
-
-
-def _grid_periods(measure: Measure, planned: dict[date, Decimal], stored: list[date]) -> list[date]:
-    """Newest first: from the earliest planned or actual period to the latest period up to
-    today (or to the end of the plan or deadline, when that came earlier)."""
-    frequency = measure.frequency
-    today = period_of(timezone.localdate(), frequency)
-    known = [*planned, *stored]
-    if known:
-        first = min(known)
-    elif measure.priority.start:
-        first = period_of(measure.priority.start, frequency)
-    else:
-        first = today
-    horizons = list(planned)
-    for day in (measure.target_date, measure.priority.deadline):
-        if day:
-            horizons.append(period_of(day, frequency))
-    last = min(today, max(horizons)) if horizons else today
-    if stored:
-        last = max(last, max(stored))
-    last = max(last, first)
-    result = []
-    period = last
-    while period >= first:
-        result.append(period)
-        period = periods.step(period, frequency, -1)
-    return result
-
-
-def _row(measure: Measure, period: date, actual: Actual | None, planned: dict) -> GridRow:
-    plan = planned.get(period)
-    return GridRow(
-        period=period,
-        label=periods.label(period, measure.frequency),
-        planned="" if plan is None else format_number(plan),
-        value="" if actual is None else format_number(actual.value),
-        status=actual.status if actual else ActualStatus.FINAL,
-        note=actual.note if actual else "",
-        version=actual.version if actual else 0,
-    )
-
-
-def _grid_context(measure: Measure, replace: GridRow | None = None) -> dict[str, Any]:
-    planned = _planned(measure)
-    actuals = {actual.period: actual for actual in measure.actuals.all()}
-    rows = []
-    for period in _grid_periods(measure, planned, list(actuals)):
-        if replace is not None and period == replace.period:
-            rows.append(replace)
-        else:
-            rows.append(_row(measure, period, actuals.get(period), planned))
-    if replace is not None and replace.period not in {row.period for row in rows}:
-        rows.append(replace)
-        rows.sort(key=lambda row: row.period, reverse=True)
+def _grid_page(
+    request: HttpRequest, measure: Measure, replace: selectors_edit.GridRow | None = None
+) -> dict[str, Any]:
     return {
         "measure": measure,
         "priority": measure.priority,
-        "rows": rows,
+        "rows": selectors_edit.grid_rows(measure, replace=replace),
         "status_choices": ActualStatus.choices,
-        "can_edit_measure": False,
+        "can_edit_measure": access.is_editor(request.user),
     }
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 @require_http_methods(["GET"])
 def actuals_grid(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _grid_measure(request, pk)
-    context = _grid_context(measure)
-    context["can_edit_measure"] = access.is_editor(request.user)
-    return _vary(render(request, "priorities/actuals_grid.html", context))
+    return vary_on_htmx(render(request, GRID_TEMPLATE, _grid_page(request, measure)))
+
+
+def _save_cell(
+    request: HttpRequest, measure: Measure, day: date
+) -> tuple[selectors_edit.GridRow, int]:
+    """The row after saving it (200), or as typed with its error (422) or with the value now
+    saved beside it (409)."""
+    form = ActualCellForm(request.POST)
+    row = selectors_edit.typed_row(measure, day, request.POST)
+    if not form.is_valid():
+        row.error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return row, 422
+    try:
+        outcome = services.actual_cell_save(
+            measure=measure,
+            by=request.user,
+            period=day,
+            expected_version=form.expected_version,
+            **form.service_fields(),
+        )
+    except ConflictError as exc:
+        their = exc.current if exc.current.pk else None
+        row.their = their
+        row.conflict = CELL_CONFLICT if their else CELL_CONFLICT_DELETED
+        row.version = their.version if their else 0
+        return row, 409
+    except ValidationError as exc:
+        row.error = " ".join(exc.messages)
+        return row, 422
+    row = selectors_edit.saved_row(measure, day)
+    row.saved = CELL_MESSAGES[outcome].format(period=row.label)
+    return row, 200
 
 
 @require_POST
@@ -595,58 +470,17 @@ def actual_cell(request: HtmxHttpRequest, pk: int, period: str) -> HttpResponse:
         day = periods.parse(period, measure.frequency)
     except periods.PeriodError as exc:
         raise Http404 from exc
-    form = ActualCellForm(request.POST)
-    planned_value = _planned(measure).get(day)
-    stored = Actual.objects.filter(measure=measure, period=day).first()
-    row = GridRow(
-        period=day,
-        label=periods.label(day, measure.frequency),
-        planned="" if planned_value is None else format_number(planned_value),
-        value=request.POST.get("value", "").strip(),
-        status=request.POST.get("status", ActualStatus.FINAL),
-        note=request.POST.get("note", "").strip(),
-        version=_int(request.POST.get("version")),
-    )
-    status = 200
-    if not form.is_valid():
-        row.error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        status = 422
-    else:
-        try:
-            message = _save_cell(request, measure, day, stored, form)
-        except ConflictError as exc:
-            their = exc.current if exc.current.pk else None
-            row.their = their
-            row.conflict = CELL_CONFLICT if their else CELL_CONFLICT_DELETED
-            row.version = their.version if their else 0
-            status = 409
-        except ValidationError as exc:
-            row.error = " ".join(exc.messages)
-            status = 422
-        else:
-            actual = Actual.objects.filter(measure=measure, period=day).first()
-            plan = {} if planned_value is None else {day: planned_value}
-            row = _row(measure, day, actual, plan)
-            row.saved = message
-            if not request.htmx:
-                if message:
-                    messages.success(request, message)
-                grid = reverse("priorities:actuals_grid", args=[measure.pk])
-                return _vary(HttpResponseRedirect(f"{grid}#row-{row.label}"))
-
+    row, status = _save_cell(request, measure, day)
     if request.htmx:
-        response = render(
-            request,
-            "priorities/actuals_grid.html#row",
-            {"measure": measure, "row": row, "status_choices": ActualStatus.choices},
-            status=status,
-        )
-    else:
-        context = _grid_context(measure, replace=row)
-        context["can_edit_measure"] = access.is_editor(request.user)
-        context["row_with_error"] = row
-        response = render(request, "priorities/actuals_grid.html", context, status=status)
-    return _vary(response)
+        context = {"measure": measure, "row": row, "status_choices": ActualStatus.choices}
+        return vary_on_htmx(render(request, f"{GRID_TEMPLATE}#row", context, status=status))
+    if status == 200:
+        if row.saved:
+            messages.success(request, row.saved)
+        grid = reverse("priorities:actuals_grid", args=[measure.pk])
+        return vary_on_htmx(HttpResponseRedirect(f"{grid}#row-{row.label}"))
+    context = {**_grid_page(request, measure, replace=row), "error_cells": [row.summary_cell]}
+    return vary_on_htmx(render(request, GRID_TEMPLATE, context, status=status))
 
 
 def _int(text: str | None) -> int:
@@ -654,38 +488,3 @@ def _int(text: str | None) -> int:
         return max(0, int(text or 0))
     except ValueError:
         return 0
-
-
-def _save_cell(
-    request: HttpRequest,
-    measure: Measure,
-    day: date,
-    stored: Actual | None,
-    form: ActualCellForm,
-) -> str:
-    label = periods.label(day, measure.frequency)
-    value = form.cleaned_data["value"]
-    expected = form.expected_version
-    if value is None:
-        if stored is None:
-            if expected:
-                # They wanted it gone and it is gone: nothing to do, nothing lost.
-                return DELETED_CELL.format(period=label)
-            return ""
-        services.actual_delete(actual=stored, by=request.user, expected_version=expected)
-        return DELETED_CELL.format(period=label)
-    services.actual_record(
-        measure=measure,
-        by=request.user,
-        expected_version=expected,
-        data=services.ActualData(
-            period=day,
-            value=value,
-            status=form.cleaned_data["status"],
-            note=form.cleaned_data["note"],
-            # The grid does not show these; a revision keeps what the cell already had.
-            source=stored.source if stored else "",
-            data_as_at=stored.data_as_at if stored else None,
-        ),
-    )
-    return SAVED_CELL.format(period=label)

@@ -103,7 +103,7 @@ def load_stocktakes(by: Any = None) -> None:
     """Create the demo forums and meetings if missing. Safe to run any number of times."""
     departments = {d.code: d for d in Department.objects.all()}
     asylum_priorities = sorted(
-        Priority.objects.filter(code__startswith="PSA 7"), key=selectors._code_key
+        Priority.objects.filter(code__startswith="PSA 7"), key=selectors.code_key
     )
     asylum = _forum(
         by,
@@ -160,6 +160,8 @@ def _members(
         services_forums.forum_member_add(
             forum=forum,
             by=by,
+            # The demo loader is the only writer: no user's version to check.
+            expected_version=None,
             role=spec.role,
             kind=spec.kind,
             department=departments.get(spec.department) if spec.department else None,
@@ -207,13 +209,13 @@ def _asylum_meeting(
         lead="Prime Minister",
         minutes_allowed=5,
     )
-    services.pack_issue(meeting=meeting, by=by, contents=selectors.pack_contents(meeting))
+    services.pack_issue(meeting=meeting, by=by, expected_version=None)
     meeting = services.meeting_mark_held(meeting=meeting, by=by, expected_version=None)
     apologies = "Minister of State for Citizenship and Immigration"
     services.attendance_record(
         meeting=meeting,
         by=by,
-        present={a.pk: a.role != apologies for a in meeting.attendees.all()},
+        answers={a.pk: (a.role != apologies, None) for a in meeting.attendees.all()},
     )
     home_office = departments["HO"]
     reporting = services.action_create(

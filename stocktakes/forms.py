@@ -1,20 +1,21 @@
 """Forms for forums, meetings, attendance and agenda items.
 
 Forms only validate and carry values: every write goes through stocktakes/services.py (and
-services_forums.py for standing members). Forms that edit an existing row carry a hidden
-`version`, checked by the service so that two people editing at once get a conflict.
+services_forums.py for standing members). Forms that change an existing row carry a hidden,
+required `version`, checked by the service under the row's lock so that two people editing at
+once get a conflict; a post without it is refused (VERSION_MISSING), never written blind.
 """
 
 from typing import Any
 
 from django import forms
 
-from deliveryunit.editing import VersionedForm
+from deliveryunit.editing import VERSION_MISSING, VersionedForm
 from deliveryunit.forms import DateInput
 from deliveryunit.models import Department
 from priorities.models import Priority
 
-from .models import AgendaItem, AttendeeKind, Forum, ForumMember, Meeting
+from .models import AgendaItem, Attendee, AttendeeKind, Forum, ForumMember, Meeting
 
 NAME_REQUIRED = "Enter the forum's name."
 CHAIR_REQUIRED = "Enter who chairs the forum, as a post."
@@ -25,6 +26,30 @@ KIND_REQUIRED = "Choose whether the member is a minister, an official or the sec
 TIME_INVALID = "Enter a time like 09:30."
 MINUTES_INVALID = "Enter the time allowed as a whole number of minutes."
 PRIORITY_OUT_OF_SCOPE = "Choose one of the forum's priorities."
+
+
+def version_field() -> forms.IntegerField:
+    """The version the user saw, required: without it a write could not tell what it replaces."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": VERSION_MISSING,
+            "invalid": VERSION_MISSING,
+            "min_value": VERSION_MISSING,
+        },
+    )
+
+
+class VersionForm(forms.Form):
+    """A button that changes a record (marks a meeting held, issues a pack or the minutes,
+    removes an item): all it posts is the version the user saw."""
+
+    version = version_field()
+
+    @property
+    def expected_version(self) -> int:
+        return self.cleaned_data["version"]
 
 
 class TimeInput(forms.TimeInput):
@@ -74,6 +99,10 @@ class ForumForm(VersionedForm):
 
 
 class ForumMemberForm(forms.ModelForm):
+    """A standing member to add; `version` is the forum's, as the page showed it."""
+
+    version = version_field()
+
     class Meta:
         model = ForumMember
         fields = ["role", "name", "kind", "department", "is_chair"]
@@ -91,6 +120,9 @@ class ForumMemberForm(forms.ModelForm):
         self.fields["department"].empty_label = "None"  # type: ignore[attr-defined]
         self.fields["kind"].choices = AttendeeKind.choices  # type: ignore[attr-defined]
 
+    def service_fields(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
 
 class MeetingForm(VersionedForm):
     """A meeting's date, time and place, for scheduling and for changing a planned one."""
@@ -106,7 +138,7 @@ class MeetingForm(VersionedForm):
         }
 
 
-class AgendaItemForm(forms.ModelForm):
+class AgendaItemForm(VersionedForm):
     class Meta:
         model = AgendaItem
         fields = ["title", "lead", "minutes_allowed", "priority", "paper"]
@@ -128,5 +160,55 @@ class AgendaItemForm(forms.ModelForm):
         field.error_messages["invalid_choice"] = PRIORITY_OUT_OF_SCOPE
         self.fields["title"].required = False  # the service says why a blank title is refused
 
-    def service_fields(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+
+# --- attendance -------------------------------------------------------------------------------
+
+PRESENT, APOLOGIES = "present", "apologies"
+ANSWERS: dict[str, bool | None] = {"": None, PRESENT: True, APOLOGIES: False}
+
+
+class AttendanceForm(forms.Form):
+    """Present, apologies or not recorded for each invited attendee (`attendee-<pk>`), each
+    with the attendee's version the user saw (`attendee-<pk>-version`). An attendee left out of
+    the post is left as it is."""
+
+    def __init__(self, *args: Any, attendees: list[Attendee], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attendees = attendees
+        for attendee in attendees:
+            name = f"attendee-{attendee.pk}"
+            self.fields[name] = forms.ChoiceField(
+                choices=[(key, key) for key in ANSWERS], required=False
+            )
+            self.fields[f"{name}-version"] = forms.IntegerField(min_value=0, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for attendee in self.attendees:
+            name = f"attendee-{attendee.pk}"
+            if name in self.data and cleaned.get(f"{name}-version") is None:
+                raise forms.ValidationError(VERSION_MISSING)
+        return cleaned
+
+    def answers(self) -> dict[int, tuple[bool | None, int | None]]:
+        """{attendee pk: (present, version seen)} for each attendee the post answers for."""
+        return {
+            attendee.pk: (
+                ANSWERS[self.cleaned_data[f"attendee-{attendee.pk}"]],
+                self.cleaned_data[f"attendee-{attendee.pk}-version"],
+            )
+            for attendee in self.attendees
+            if f"attendee-{attendee.pk}" in self.data
+        }
+
+    def rows(self) -> list[tuple[Attendee, str, int]]:
+        """Each attendee with the answer to show (as typed, when the form is bound) and the
+        version to carry."""
+        rows = []
+        for attendee in self.attendees:
+            name = f"attendee-{attendee.pk}"
+            answer = {True: PRESENT, False: APOLOGIES, None: ""}[attendee.present]
+            if self.is_bound and self.data.get(name) in ANSWERS:
+                answer = self.data[name]
+            rows.append((attendee, answer, attendee.version))
+        return rows

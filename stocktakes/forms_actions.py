@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from deliveryunit.editing import VERSION_MISSING
 from deliveryunit.forms import DateInput
 from deliveryunit.models import Department
 
@@ -40,8 +41,13 @@ STATUS_FILTERS = [
     ("all", "All"),
 ]
 OWNER_FILTERS = [("", "Anyone"), ("mine", "Mine")]
-# Sort keys offered by the tracker's column headings.
-SORTS = ("due", "description", "owner", "department", "status")
+
+
+def _version_field() -> forms.IntegerField:
+    """The version the user started from, required: a post without it is refused."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, error_messages={"required": VERSION_MISSING}
+    )
 
 
 class TrackerFilterForm(forms.Form):
@@ -84,6 +90,14 @@ class TrackerFilterForm(forms.Form):
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
         self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
 
+    def valid_filters(self) -> dict[str, Any]:
+        """The filters that are valid: an invalid one is reported and left out, and the valid
+        ones still apply."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
 
 class ActionStatusForm(forms.Form):
     """An owner's (or an editor's) update: the status now and what has happened."""
@@ -102,7 +116,14 @@ class ActionStatusForm(forms.Form):
         max_length=NOTE_LIMIT,
         error_messages={"max_length": NOTE_TOO_LONG.format(limit=NOTE_LIMIT)},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = _version_field()
+
+    def service_fields(self) -> dict[str, Any]:
+        return {
+            "expected_version": self.cleaned_data["version"],
+            "status": self.cleaned_data["status"],
+            "note": self.cleaned_data["note"],
+        }
 
 
 def _users() -> QuerySet[Any]:
@@ -168,6 +189,19 @@ class MinutesActionForm(forms.Form):
             meeting=meeting
         ).order_by("order", "pk")
 
+    def service_fields(self) -> dict[str, Any]:
+        """The action as services.action_create takes it; an action about an agenda item is
+        about that item's priority."""
+        item = self.cleaned_data["agenda_item"]
+        return {
+            **{
+                name: self.cleaned_data[name]
+                for name in ("description", "owner", "owner_user", "department", "due")
+            },
+            "agenda_item": item,
+            "priority": item.priority if item else None,
+        }
+
 
 class MinutesForm(forms.Form):
     """The summary, a record of discussion and the decisions for each agenda item, and the
@@ -185,7 +219,8 @@ class MinutesForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # 0 when there are no minutes yet.
+    version = _version_field()
 
     def __init__(self, *args: Any, items: list[AgendaItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -226,4 +261,13 @@ class MinutesForm(forms.Form):
                 self.cleaned_data.get(f"decisions_{item.pk}", ""),
             )
             for item in self.items
+        }
+
+    def service_fields(self) -> dict[str, Any]:
+        """What services.minutes_save takes, besides the meeting and who saves."""
+        return {
+            "expected_version": self.cleaned_data["version"],
+            "summary": self.cleaned_data["summary"],
+            "distribution": self.cleaned_data["distribution"],
+            "items": self.item_values(),
         }

@@ -114,6 +114,9 @@ class Attendee(models.Model):
     )
     present = models.BooleanField(null=True, help_text="Present, or sent apologies; blank before")
     order = models.PositiveSmallIntegerField(default=0)
+    # Attendance is recorded person by person: two people recording different attendees do
+    # not get in each other's way, and one who records over another's answer is told.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["meeting", "kind", "order", "pk"]
@@ -135,6 +138,9 @@ class AgendaItem(models.Model):
     # The record of discussion, written in the minutes.
     record = models.TextField(blank=True)
     decisions = models.TextField(blank=True)
+    # Of the item's details (title to paper). The record and decisions are the minutes', and
+    # the minutes' own version guards them.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 

@@ -6,19 +6,45 @@ queries whatever the number of actions.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.http import QueryDict
 from django.utils import timezone
 
 from deliveryunit import access
+from deliveryunit.models import Department
 from priorities import performance
 from priorities.charts import format_value
 from priorities.models import IndicatorType, Priority
 from priorities.selectors import measure_series_for_priorities, with_measure_data
 
-from .models import OUTSTANDING, Action, AgendaItem, Attendee, Forum, ForumMember, Meeting
+from .models import (
+    OUTSTANDING,
+    Action,
+    ActionStatus,
+    AgendaItem,
+    Attendee,
+    Forum,
+    ForumMember,
+    Meeting,
+    Minutes,
+    PackIssue,
+)
 
 _ACTION_RELATED = ("department", "owner_user", "meeting")
 
@@ -109,7 +135,7 @@ def outstanding_actions(meeting: Meeting) -> list[Action]:
 # --- the pack's contents ----------------------------------------------------------------------
 
 
-def _code_key(priority: Priority) -> tuple:
+def code_key(priority: Priority) -> tuple:
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
         for part in re.split(r"(\d+)", priority.code)
@@ -131,7 +157,7 @@ def _action_row(action: Action, today: date) -> dict[str, Any]:
 
 def _indicator_rows(meeting: Meeting) -> list[dict[str, Any]]:
     priorities = sorted(
-        with_measure_data(Priority.objects.filter(forums=meeting.forum_id)), key=_code_key
+        with_measure_data(Priority.objects.filter(forums=meeting.forum_id)), key=code_key
     )
     series = measure_series_for_priorities(priorities)
     rows = []
@@ -219,3 +245,249 @@ def pack_contents(meeting: Meeting, today: date | None = None) -> dict[str, Any]
             for a in sorted(attendees, key=lambda a: (a.order, a.pk))
         ],
     }
+
+
+# --- issuing the pack -------------------------------------------------------------------------
+
+
+def packs() -> QuerySet[PackIssue]:
+    return PackIssue.objects.select_related("meeting__forum", "document", "issued_by")
+
+
+def pack_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """Plain sentences saying what differs between two issued versions of a pack."""
+    if before is None:
+        return []
+    changes: list[str] = []
+    sections = [
+        ("agenda", "Agenda item", "title"),
+        ("tracker", "Action from last meeting", "description"),
+        ("outstanding", "Outstanding action", "description"),
+        ("indicators", "Indicator", "measure"),
+    ]
+    for key, noun, label_field in sections:
+        old = {row.get("key", row.get(label_field)): row for row in before.get(key, [])}
+        new = {row.get("key", row.get(label_field)): row for row in after.get(key, [])}
+        for row_key in new.keys() - old.keys():
+            changes.append(f"{noun} added: {new[row_key].get(label_field)}")
+        for row_key in old.keys() - new.keys():
+            changes.append(f"{noun} removed: {old[row_key].get(label_field)}")
+        for row_key in old.keys() & new.keys():
+            if old[row_key] != new[row_key]:
+                changes.append(f"{noun} changed: {new[row_key].get(label_field)}")
+    if before.get("meeting") != after.get("meeting"):
+        changes.append("Meeting details changed (date, time or place).")
+    if before.get("attendees") != after.get("attendees"):
+        changes.append("Attendance list changed.")
+    return changes
+
+
+@dataclass
+class PackIssuePage:
+    """What issuing the pack now would freeze, and how it differs from the last version."""
+
+    contents: dict[str, Any]
+    issues: list[PackIssue]  # newest first
+    changes: list[str]
+
+    @property
+    def previous(self) -> PackIssue | None:
+        return self.issues[0] if self.issues else None
+
+    @property
+    def next_number(self) -> int:
+        return self.previous.number + 1 if self.previous else 1
+
+
+def pack_issue_page(meeting: Meeting) -> PackIssuePage:
+    contents = pack_contents(meeting)
+    issues = list(packs().filter(meeting=meeting).order_by("-number"))
+    changes = pack_changes(issues[0].contents, contents) if issues else []
+    return PackIssuePage(contents=contents, issues=issues, changes=changes)
+
+
+# --- the action tracker -----------------------------------------------------------------------
+
+ACTIONS_PER_PAGE = 100
+
+_STATUS_RANK = Case(
+    *(When(status=value, then=Value(rank)) for rank, value in enumerate(ActionStatus.values)),
+    output_field=IntegerField(),
+)
+_ORDERINGS = {
+    "due": ("due", "pk"),
+    "description": ("description", "pk"),
+    "owner": ("owner", "due", "pk"),
+    "department": ("department__name", "due", "pk"),
+    "status": ("status_rank", "due", "pk"),
+}
+# Sort keys offered by the tracker's column headings.
+SORTS = tuple(_ORDERINGS)
+_COLUMNS = [
+    ("description", "Action"),
+    ("owner", "Owner"),
+    ("department", "Department"),
+    ("due", "Due"),
+    ("status", "Status"),
+]
+
+
+def with_overdue(queryset: QuerySet[Action], today: date) -> QuerySet[Action]:
+    return queryset.annotate(
+        overdue=Case(
+            When(status__in=OUTSTANDING, due__lt=today, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def action_departments(user: Any) -> QuerySet[Department]:
+    """Actions are scoped by their own department, so that is what the filter offers."""
+    if access.sees_all_departments(user):
+        return Department.objects.order_by("name")
+    return Department.objects.filter(pk=access.department_id_of(user))
+
+
+def tracker_actions(
+    user: Any, filters: dict[str, Any], sort: tuple[str, bool], today: date
+) -> QuerySet[Action]:
+    """The actions `user` may see that match the filters, with `overdue` and in order."""
+    actions = with_overdue(
+        access.scoped(Action.objects.all(), user).select_related(
+            "department", "owner_user", "meeting__forum"
+        ),
+        today,
+    )
+    status = filters.get("status") or "outstanding"
+    if status == "outstanding":
+        actions = actions.filter(status__in=OUTSTANDING)
+    elif status == "overdue":
+        actions = actions.filter(status__in=OUTSTANDING, due__lt=today)
+    elif status == "done":
+        actions = actions.filter(status=ActionStatus.DONE)
+    if filters.get("department"):
+        actions = actions.filter(department=filters["department"])
+    if filters.get("forum"):
+        actions = actions.filter(meeting__forum=filters["forum"])
+    if filters.get("owner") == "mine":
+        actions = actions.filter(owner_user=user)
+    key, descending = sort
+    order = _ORDERINGS[key]
+    if key == "status":
+        actions = actions.annotate(status_rank=_STATUS_RANK)
+    if descending:
+        order = (f"-{order[0]}", *order[1:])
+    return actions.order_by(*order)
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    url: str
+    # "ascending", "descending" or "none", as aria-sort wants.
+    sorted: str
+
+
+def _query(params: QueryDict, **changes: str) -> str:
+    """The tracker's query string with some parameters changed, back on the first page."""
+    values = {key: params.get(key, "") for key in ("status", "department", "forum", "owner")}
+    values["sort"] = params.get("sort", "")
+    values.update(changes)
+    return "?" + urlencode({key: value for key, value in values.items() if value})
+
+
+def _sort(params: QueryDict) -> tuple[str, bool]:
+    raw = params.get("sort", "")
+    descending = raw.startswith("-")
+    key = raw.removeprefix("-")
+    if key not in SORTS:
+        return "due", False
+    return key, descending
+
+
+@dataclass
+class TrackerPage:
+    """One page of the tracker: the actions, sortable columns and links to other pages."""
+
+    filters: dict[str, Any]
+    sort: str  # as the query string gives it: "due", "-status"
+    columns: list[Column]
+    page: Page
+    pages: dict[str, str]  # "previous" and "next" query strings, "" at either end
+    overdue_count: int
+
+    @property
+    def status(self) -> str:
+        return self.filters.get("status") or "outstanding"
+
+    @property
+    def filtered(self) -> bool:
+        chosen = any(self.filters.get(name) for name in ("department", "forum", "owner"))
+        return chosen or self.status != "outstanding"
+
+
+def tracker_page(user: Any, filters: dict[str, Any], params: QueryDict, today: date) -> TrackerPage:
+    key, descending = _sort(params)
+    actions = tracker_actions(user, filters, (key, descending), today)
+    page = Paginator(actions, ACTIONS_PER_PAGE).get_page(params.get("page"))
+    overdue_count = (
+        access.scoped(Action.objects.all(), user)
+        .filter(status__in=OUTSTANDING, due__lt=today)
+        .aggregate(n=Count("pk"))["n"]
+    )
+    columns = []
+    for column_key, label in _COLUMNS:
+        is_sorted = column_key == key
+        next_sort = f"-{column_key}" if is_sorted and not descending else column_key
+        columns.append(
+            Column(
+                key=column_key,
+                label=label,
+                url=_query(params, sort=next_sort),
+                sorted=("descending" if descending else "ascending") if is_sorted else "none",
+            )
+        )
+    previous = page.previous_page_number() if page.has_previous() else None
+    following = page.next_page_number() if page.has_next() else None
+    return TrackerPage(
+        filters=filters,
+        sort=f"-{key}" if descending else key,
+        columns=columns,
+        page=page,
+        pages={
+            "previous": _query(params, page=str(previous)) if previous else "",
+            "next": _query(params, page=str(following)) if following else "",
+        },
+        overdue_count=overdue_count,
+    )
+
+
+# --- minutes ----------------------------------------------------------------------------------
+
+
+def minutes_of(meeting: Meeting) -> Minutes | None:
+    return Minutes.objects.select_related("issued_by").filter(meeting=meeting).first()
+
+
+def allocated_actions(meeting: Meeting) -> list[Action]:
+    """The actions agreed at this meeting, grouped by agenda item as the minutes list them."""
+    return list(
+        Action.objects.filter(meeting=meeting)
+        .select_related("department", "owner_user", "agenda_item")
+        .order_by(
+            Case(When(agenda_item__isnull=True, then=Value(1)), default=Value(0)),
+            "agenda_item__order",
+            "due",
+            "pk",
+        )
+    )
+
+
+def visible_action_ids(meeting: Meeting, user: Any) -> set[int]:
+    """Of the actions agreed at the meeting, those `user` may open (actions are scoped by their
+    own department, which need not be one the meeting's reader sees)."""
+    return set(
+        access.scoped(Action.objects.filter(meeting=meeting), user).values_list("pk", flat=True)
+    )

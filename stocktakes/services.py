@@ -1,8 +1,9 @@
 """Writes to forums, meetings, agendas, actions, minutes and packs.
 
 Each validates, writes in a transaction and records who made the change. Issued minutes and
-issued packs are frozen (the models refuse the write too). Updates carry the version the user
-started from; a stale one raises deliveryunit.editing.ConflictError.
+issued packs are frozen (the models refuse the write too). Every change to an existing record
+carries the version the user started from, compared after the row is locked and inside the
+same transaction; a stale one raises deliveryunit.editing.ConflictError and nothing is written.
 """
 
 from datetime import date, timedelta
@@ -15,8 +16,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from deliveryunit.editing import attribute, check_version
+from deliveryunit.editing import attribute, bump, check_version, locked
 
+from . import selectors
 from .models import (
     MINUTES_ISSUED,
     Action,
@@ -40,6 +42,7 @@ BAD_ADDRESS = "'{address}' is not an email address."
 TITLE_REQUIRED = "Give the agenda item a title."
 DESCRIPTION_REQUIRED = "Describe the action."
 NO_AGENDA = "Add at least one agenda item before issuing the pack."
+ITEM_GONE = "Someone else removed this agenda item since you opened the page."
 
 
 def _user(by: Any) -> Any:
@@ -69,8 +72,7 @@ def forum_update(
     priorities: list | None = None,
     **fields: Any,
 ) -> Forum:
-    current = Forum.objects.select_for_update().get(pk=forum.pk)
-    check_version(current, expected_version)
+    current = locked(Forum, forum.pk, expected_version)
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
@@ -118,15 +120,7 @@ def meeting_schedule(
 
 
 def _locked_meeting(meeting: Meeting, expected_version: int | None = None) -> Meeting:
-    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    check_version(current, expected_version)
-    return current
-
-
-def _bump(meeting: Meeting, by: Any) -> None:
-    meeting.version += 1
-    attribute(meeting, by)
-    meeting.save(update_fields=["version"])
+    return locked(Meeting, meeting.pk, expected_version)
 
 
 @transaction.atomic
@@ -146,14 +140,28 @@ def meeting_update(
 
 
 @transaction.atomic
-def attendance_record(*, meeting: Meeting, by: Any, present: dict[int, bool | None]) -> None:
-    """Who came and who sent apologies."""
+def attendance_record(
+    *, meeting: Meeting, by: Any, answers: dict[int, tuple[bool | None, int | None]]
+) -> int:
+    """Who came and who sent apologies: for each attendee, present (True), apologies (False)
+    or not recorded (None), with the attendee's version the user saw. Every version is checked
+    under the lock before anything is written, so a conflict on one attendee saves none.
+    Returns how many answers changed."""
     current = _locked_meeting(meeting)
-    for attendee in current.attendees.filter(pk__in=present):
-        if attendee.present != present[attendee.pk]:
-            attendee.present = present[attendee.pk]
-            attendee.save(update_fields=["present"])
-    _bump(current, by)
+    attendees = list(current.attendees.select_for_update().filter(pk__in=answers).order_by("pk"))
+    for attendee in attendees:
+        check_version(attendee, answers[attendee.pk][1])
+    changed = 0
+    for attendee in attendees:
+        present = answers[attendee.pk][0]
+        if attendee.present != present:
+            attendee.present = present
+            attendee.version += 1
+            attendee.save(update_fields=["present", "version"])
+            changed += 1
+    if changed:
+        bump(current, by)
+    return changed
 
 
 @transaction.atomic
@@ -163,7 +171,7 @@ def attendee_add(*, meeting: Meeting, by: Any, **fields: Any) -> Attendee:
     attendee = Attendee(meeting=current, order=last + 1, **fields)
     attendee.full_clean()
     attendee.save()
-    _bump(current, by)
+    bump(current, by)
     return attendee
 
 
@@ -180,49 +188,68 @@ def agenda_item_add(*, meeting: Meeting, by: Any, title: str, **fields: Any) -> 
     item.full_clean()
     attribute(item, by)
     item.save()
-    _bump(current, by)
+    bump(current, by)
     return item
 
 
+def _locked_item(item: AgendaItem, meeting: Meeting, expected_version: int | None) -> AgendaItem:
+    try:
+        current = AgendaItem.objects.select_for_update().get(pk=item.pk, meeting=meeting)
+    except AgendaItem.DoesNotExist:
+        raise ValidationError(ITEM_GONE) from None
+    check_version(current, expected_version)
+    return current
+
+
 @transaction.atomic
-def agenda_item_update(*, item: AgendaItem, by: Any, **fields: Any) -> AgendaItem:
-    current = _locked_meeting(item.meeting)
-    item = AgendaItem.objects.get(pk=item.pk, meeting=current)
+def agenda_item_update(
+    *, item: AgendaItem, by: Any, expected_version: int | None, **fields: Any
+) -> AgendaItem:
+    """Change an item's details, checked against the version the user started from. The
+    meeting's version moves on too, so a pack checked before the change is seen to be stale."""
+    meeting = _locked_meeting(item.meeting)
+    current = _locked_item(item, meeting, expected_version)
     for name, value in fields.items():
-        setattr(item, name, value)
-    if not item.title.strip():
+        setattr(current, name, value)
+    if not current.title.strip():
         raise ValidationError({"title": TITLE_REQUIRED})
-    item.full_clean()
-    attribute(item, by)
-    item.save()
-    _bump(current, by)
-    return item
+    current.full_clean()
+    bump(current, by, *fields)
+    bump(meeting, by)
+    return current
 
 
 @transaction.atomic
-def agenda_item_remove(*, item: AgendaItem, by: Any) -> None:
-    current = _locked_meeting(item.meeting)
-    attribute(item, by)
-    item.delete()
-    for position, other in enumerate(current.agenda_items.order_by("order", "pk"), start=1):
+def agenda_item_remove(*, item: AgendaItem, by: Any, expected_version: int | None) -> None:
+    meeting = _locked_meeting(item.meeting)
+    current = _locked_item(item, meeting, expected_version)
+    attribute(current, by)
+    current.delete()
+    for position, other in enumerate(meeting.agenda_items.order_by("order", "pk"), start=1):
         if other.order != position:
             other.order = position
             attribute(other, by)
             other.save(update_fields=["order"])
-    _bump(current, by)
+    bump(meeting, by)
 
 
 # --- packs --------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def pack_issue(*, meeting: Meeting, by: Any, contents: dict[str, Any]) -> PackIssue:
+def pack_issue(*, meeting: Meeting, by: Any, expected_version: int | None) -> PackIssue:
     """Freeze what the pack contains now as the next version and queue its PDF, built from
-    exactly these contents. `contents` comes from stocktakes.selectors.pack_contents."""
+    exactly these contents.
+
+    `expected_version` is the meeting's version when the user checked the pack. It is compared
+    under the meeting's lock, and the contents are read under the same lock, so what is issued
+    is what was checked: a change made meanwhile (an agenda item, attendance, another issue)
+    raises ConflictError and nothing is issued."""
     from deliveryunit import documents
     from deliveryunit.models import DocumentFormat, DocumentKind
 
-    current = _locked_meeting(meeting)
+    current = _locked_meeting(meeting, expected_version)
+    contents = selectors.pack_contents(current)
     if not contents.get("agenda"):
         raise ValidationError(NO_AGENDA)
     previous = current.pack_issues.order_by("-number").first()
@@ -238,7 +265,7 @@ def pack_issue(*, meeting: Meeting, by: Any, contents: dict[str, Any]) -> PackIs
         number=number,
         document=document,
         contents=contents,
-        changes=pack_changes(previous.contents if previous else None, contents),
+        changes=selectors.pack_changes(previous.contents if previous else None, contents),
         issued_by=_user(by),
     )
     if current.status == MeetingStatus.PLANNED:
@@ -247,34 +274,6 @@ def pack_issue(*, meeting: Meeting, by: Any, contents: dict[str, Any]) -> PackIs
     attribute(current, by)
     current.save(update_fields=["status", "version"])
     return issue
-
-
-def pack_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
-    """Plain sentences saying what differs between two issued versions of a pack."""
-    if before is None:
-        return []
-    changes: list[str] = []
-    sections = [
-        ("agenda", "Agenda item", "title"),
-        ("tracker", "Action from last meeting", "description"),
-        ("outstanding", "Outstanding action", "description"),
-        ("indicators", "Indicator", "measure"),
-    ]
-    for key, noun, label_field in sections:
-        old = {row.get("key", row.get(label_field)): row for row in before.get(key, [])}
-        new = {row.get("key", row.get(label_field)): row for row in after.get(key, [])}
-        for row_key in new.keys() - old.keys():
-            changes.append(f"{noun} added: {new[row_key].get(label_field)}")
-        for row_key in old.keys() - new.keys():
-            changes.append(f"{noun} removed: {old[row_key].get(label_field)}")
-        for row_key in old.keys() & new.keys():
-            if old[row_key] != new[row_key]:
-                changes.append(f"{noun} changed: {new[row_key].get(label_field)}")
-    if before.get("meeting") != after.get("meeting"):
-        changes.append("Meeting details changed (date, time or place).")
-    if before.get("attendees") != after.get("attendees"):
-        changes.append("Attendance list changed.")
-    return changes
 
 
 @transaction.atomic
@@ -317,8 +316,7 @@ def action_create(*, by: Any, description: str, **fields: Any) -> Action:
 def action_update_status(
     *, action: Action, by: Any, expected_version: int | None, status: str, note: str = ""
 ) -> Action:
-    current = Action.objects.select_for_update().get(pk=action.pk)
-    check_version(current, expected_version)
+    current = locked(Action, action.pk, expected_version)
     if status not in ActionStatus.values:
         raise ValidationError({"status": "Choose a status from the list."})
     if status == current.status and not note.strip():

@@ -18,21 +18,30 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deliveryunit import access
 from deliveryunit.editing import (
     CONFLICT_MESSAGE,
+    VERSION_MISSING,
     ConflictError,
+    VersionedForm,
     add_service_errors,
     form_conflict,
+    vary_on_htmx,
     with_version,
 )
 
 from . import selectors, services, services_forums
-from .forms import AgendaItemForm, ForumForm, ForumMemberForm, MeetingForm
+from .forms import (
+    AgendaItemForm,
+    AttendanceForm,
+    ForumForm,
+    ForumMemberForm,
+    MeetingForm,
+    VersionForm,
+)
 from .models import (
     Action,
     AgendaItem,
@@ -58,8 +67,19 @@ PROPOSED_FROM_CYCLE = "Proposed from the {cycle} cycle: last met on {last}."
 PROPOSED_FIRST = (
     "Proposed from the {cycle} cycle: the forum has not met yet, so counted from today."
 )
-
-PRESENT, APOLOGIES = "present", "apologies"
+MEMBERS_CONFLICT = (
+    "Someone else changed this forum since you opened the page. Its members are shown as they "
+    "are now; what you typed is kept. Check them and try again."
+)
+ATTENDANCE_CONFLICT = (
+    "Someone else recorded attendance since you opened the page: {name} is now recorded as "
+    "{answer}. Your answers have not been saved but are kept below. Save again to replace "
+    "theirs."
+)
+AGENDA_REMOVE_CONFLICT = (
+    "Someone else changed this agenda item since you opened the page: it is now “{title}”. "
+    "Check it, then remove it again if it should go."
+)
 
 STATUS_TAGS = {
     MeetingStatus.PLANNED: "govuk-tag--grey",
@@ -92,9 +112,44 @@ def _url(name: str, *args: Any) -> str | None:
         return None
 
 
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+def _prefixed_version(data: Any, prefix: str, version: int) -> Any:
+    """with_version for a form whose fields carry a prefix."""
+    data = data.copy()
+    data[f"{prefix}-version"] = str(version)
+    return data
+
+
+def _refused_without_version(request: HttpRequest) -> VersionForm | None:
+    """The posted version as a form, or None (with the refusal said) when there is none."""
+    form = VersionForm(request.POST)
+    if form.is_valid():
+        return form
+    messages.error(request, VERSION_MISSING)
+    return None
+
+
+def _edit(
+    request: HttpRequest,
+    form_class: type[VersionedForm],
+    instance: Any,
+    save: Any,
+    page: Any,
+) -> tuple[Any, HttpResponse | None]:
+    """POST of an edit form: (saved, None) when saved; (None, page) when refused, with the
+    conflict view (409: both versions, what was typed kept, the version moved on) when someone
+    else saved first. `page(form, **extra)` draws the form page."""
+    form = form_class(request.POST, instance=instance)
+    if not form.is_valid():
+        return None, page(form)
+    try:
+        return save(form), None
+    except ConflictError as exc:
+        conflict = form_conflict(form, exc.current)
+        form = form_class(with_version(request.POST, exc.current.version), instance=instance)
+        return None, page(form, conflict=conflict, status=409)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None, page(form)
 
 
 def _day(value: date) -> str:
@@ -161,25 +216,36 @@ def _members_by_kind(members: list[ForumMember] | list[Any]) -> list[tuple[str, 
     ]
 
 
+def _forum_page(
+    request: HttpRequest,
+    forum: Any,
+    *,
+    member_form: ForumMemberForm | None = None,
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    can_edit = access.is_editor(request.user)
+    if member_form is None and can_edit:
+        member_form = ForumMemberForm(prefix="member", initial={"version": forum.version})
+    meetings = list(forum.meetings.order_by("-date", "-pk"))
+    context = {
+        "nav_stocktakes": True,
+        "forum": forum,
+        "member_groups": _members_by_kind(list(forum.members.all())),
+        "priorities": sorted(forum.priorities.all(), key=selectors.code_key),
+        "meetings": [(m, meeting_status_tag(m.status)) for m in meetings],
+        "can_edit": can_edit,
+        "cycle": cycle_words(forum.cycle_weeks),
+        "member_form": member_form,
+        "member_errors": [conflict] if conflict else [],
+    }
+    return render(request, "stocktakes/forum_detail.html", context, status=status)
+
+
 @require_GET
 def forum_detail(request: HttpRequest, pk: int) -> HttpResponse:
     forum = selectors.forum_for_user(request.user, pk)
-    meetings = list(forum.meetings.order_by("-date", "-pk"))
-    can_edit = access.is_editor(request.user)
-    return render(
-        request,
-        "stocktakes/forum_detail.html",
-        {
-            "nav_stocktakes": True,
-            "forum": forum,
-            "member_groups": _members_by_kind(list(forum.members.all())),
-            "priorities": sorted(forum.priorities.all(), key=selectors._code_key),
-            "meetings": [(m, meeting_status_tag(m.status)) for m in meetings],
-            "can_edit": can_edit,
-            "cycle": cycle_words(forum.cycle_weeks),
-            "member_form": ForumMemberForm(prefix="member") if can_edit else None,
-        },
-    )
+    return _forum_page(request, forum)
 
 
 def _forum_form_page(
@@ -220,74 +286,65 @@ def forum_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _save_forum(forum: Any, by: Any, form: ForumForm) -> Any:
+    fields = form.service_fields()
+    priorities = list(fields.pop("priorities"))
+    return services.forum_update(
+        forum=forum,
+        by=by,
+        expected_version=form.expected_version,
+        priorities=priorities,
+        **fields,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def forum_edit(request: HttpRequest, pk: int) -> HttpResponse:
     forum = selectors.forum_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
     back = reverse("stocktakes:forum_detail", args=[forum.pk])
-    form = ForumForm(request.POST or None, instance=forum)
-    if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
-        priorities = list(fields.pop("priorities"))
-        try:
-            saved = services.forum_update(
-                forum=forum,
-                by=request.user,
-                expected_version=form.expected_version,
-                priorities=priorities,
-                **fields,
-            )
-        except ConflictError as exc:
-            conflict = form_conflict(form, exc.current)
-            form = ForumForm(with_version(request.POST, exc.current.version), instance=forum)
-            return _forum_form_page(
-                request,
-                form,
-                heading=f"Edit {forum.name}",
-                back_url=back,
-                conflict=conflict,
-                status=409,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, FORUM_SAVED.format(name=saved.name))
-            return redirect(back)
-    return _forum_form_page(request, form, heading=f"Edit {forum.name}", back_url=back)
+
+    def page(form: ForumForm, **extra: Any) -> HttpResponse:
+        return _forum_form_page(request, form, heading=f"Edit {forum.name}", back_url=back, **extra)
+
+    if request.method != "POST":
+        return page(ForumForm(instance=forum))
+    saved, refused = _edit(
+        request, ForumForm, forum, lambda form: _save_forum(forum, request.user, form), page
+    )
+    if refused is not None:
+        return refused
+    messages.success(request, FORUM_SAVED.format(name=saved.name))
+    return redirect(back)
 
 
 @require_POST
 def forum_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A standing member, added on the forum's version the page showed."""
     forum = selectors.forum_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
     form = ForumMemberForm(request.POST, prefix="member")
-    back = reverse("stocktakes:forum_detail", args=[forum.pk])
     if form.is_valid():
         try:
             member = services_forums.forum_member_add(
-                forum=forum, by=request.user, **form.cleaned_data
+                forum=forum,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.service_fields(),
+            )
+        except ConflictError as exc:
+            data = _prefixed_version(request.POST, "member", exc.current.version)
+            form = ForumMemberForm(data, prefix="member")
+            fresh = selectors.forum_for_user(request.user, pk)
+            return _forum_page(
+                request, fresh, member_form=form, conflict=MEMBERS_CONFLICT, status=409
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, MEMBER_ADDED.format(role=member.role))
-            return redirect(f"{back}#members")
-    meetings = list(forum.meetings.order_by("-date", "-pk"))
-    return render(
-        request,
-        "stocktakes/forum_detail.html",
-        {
-            "nav_stocktakes": True,
-            "forum": forum,
-            "member_groups": _members_by_kind(list(forum.members.all())),
-            "priorities": sorted(forum.priorities.all(), key=selectors._code_key),
-            "meetings": [(m, meeting_status_tag(m.status)) for m in meetings],
-            "can_edit": True,
-            "cycle": cycle_words(forum.cycle_weeks),
-            "member_form": form,
-        },
-        status=422,
-    )
+            return redirect(reverse("stocktakes:forum_detail", args=[forum.pk]) + "#members")
+    return _forum_page(request, forum, member_form=form, status=422)
 
 
 @require_POST
@@ -295,8 +352,16 @@ def forum_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpRe
     forum = selectors.forum_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
     member = get_object_or_404(ForumMember, pk=member_pk, forum=forum)
-    services_forums.forum_member_remove(member=member, by=request.user)
-    messages.success(request, MEMBER_REMOVED.format(role=member.role))
+    version = _refused_without_version(request)
+    if version is not None:
+        try:
+            services_forums.forum_member_remove(
+                member=member, by=request.user, expected_version=version.expected_version
+            )
+        except ConflictError:
+            fresh = selectors.forum_for_user(request.user, pk)
+            return _forum_page(request, fresh, conflict=MEMBERS_CONFLICT, status=409)
+        messages.success(request, MEMBER_REMOVED.format(role=member.role))
     return redirect(reverse("stocktakes:forum_detail", args=[forum.pk]) + "#members")
 
 
@@ -347,7 +412,6 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
     back = reverse("stocktakes:meeting_detail", args=[meeting.pk])
-    form = MeetingForm(request.POST or None, instance=meeting)
     context = {
         "nav_stocktakes": True,
         "forum": meeting.forum,
@@ -356,34 +420,30 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "submit_label": "Save details",
         "back_url": back,
     }
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_update(
-                meeting=meeting,
-                by=request.user,
-                expected_version=form.expected_version,
-                **form.service_fields(),
-            )
-        except ConflictError as exc:
-            conflict = form_conflict(form, exc.current)
-            form = MeetingForm(with_version(request.POST, exc.current.version), instance=meeting)
-            return render(
-                request,
-                "stocktakes/meeting_form.html",
-                {**context, "form": form, "conflict": conflict},
-                status=409,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, MEETING_SAVED)
-            return redirect(back)
-    return render(
+
+    def page(form: MeetingForm, status: int | None = None, **extra: Any) -> HttpResponse:
+        status = status or (422 if form.is_bound and form.errors else 200)
+        context.update(form=form, **extra)
+        return render(request, "stocktakes/meeting_form.html", context, status=status)
+
+    if request.method != "POST":
+        return page(MeetingForm(instance=meeting))
+    _saved, refused = _edit(
         request,
-        "stocktakes/meeting_form.html",
-        {**context, "form": form},
-        status=422 if form.is_bound and form.errors else 200,
+        MeetingForm,
+        meeting,
+        lambda form: services.meeting_update(
+            meeting=meeting,
+            by=request.user,
+            expected_version=form.expected_version,
+            **form.service_fields(),
+        ),
+        page,
     )
+    if refused is not None:
+        return refused
+    messages.success(request, MEETING_SAVED)
+    return redirect(back)
 
 
 # --- the meeting page -------------------------------------------------------------------------
@@ -421,6 +481,7 @@ def _agenda_context(
     editing: int | None = None,
     error: str = "",
     saved: str = "",
+    conflict: Any = None,
     items: list[AgendaItem] | None = None,
 ) -> dict[str, Any]:
     can_edit = access.is_editor(user) and not _minutes_issued(meeting)
@@ -435,6 +496,7 @@ def _agenda_context(
         "agenda_editing": editing,
         "agenda_error": error,
         "agenda_saved": saved,
+        "conflict": conflict,
     }
 
 
@@ -442,7 +504,14 @@ def _minutes_issued(meeting: Meeting) -> bool:
     return meeting.status == MeetingStatus.MINUTED
 
 
-def _meeting_context(request: HttpRequest, meeting: Meeting, **agenda: Any) -> dict[str, Any]:
+def _meeting_context(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    attendance: AttendanceForm | None = None,
+    attendance_error: str = "",
+    **agenda: Any,
+) -> dict[str, Any]:
     user = request.user
     today = timezone.localdate()
     can_edit = access.is_editor(user)
@@ -461,6 +530,8 @@ def _meeting_context(request: HttpRequest, meeting: Meeting, **agenda: Any) -> d
         "forum": meeting.forum,
         "status_tag": meeting_status_tag(meeting.status),
         "attendees": list(meeting.attendees.all()),
+        "attendance": attendance or AttendanceForm(attendees=list(meeting.attendees.all())),
+        "attendance_error": attendance_error,
         "can_edit": can_edit,
         "can_record_attendance": can_edit and meeting.status != MeetingStatus.MINUTED,
         "can_mark_held": can_edit
@@ -497,25 +568,43 @@ def _meeting_context(request: HttpRequest, meeting: Meeting, **agenda: Any) -> d
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_for_user(request.user, pk)
-    return _vary(
+    return vary_on_htmx(
         render(request, "stocktakes/meeting_detail.html", _meeting_context(request, meeting))
     )
 
 
+def _attendance_refused(request: HttpRequest, pk: int, error: str, status: int) -> HttpResponse:
+    """The meeting page as it is now, with the answers as typed and the refusal beside them."""
+    meeting = selectors.meeting_for_user(request.user, pk)
+    form = AttendanceForm(request.POST, attendees=list(meeting.attendees.all()))
+    context = _meeting_context(request, meeting, attendance=form, attendance_error=error)
+    return vary_on_htmx(render(request, "stocktakes/meeting_detail.html", context, status=status))
+
+
 @require_POST
 def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    """Present or apologies for each invited attendee; a blank answer clears it."""
+    """Present or apologies for each invited attendee; a blank answer clears it. Each answer
+    carries the attendee's version the page showed."""
     meeting = selectors.meeting_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
-    answers = {"": None, PRESENT: True, APOLOGIES: False}
-    present = {}
-    for attendee in meeting.attendees.all():
-        key = f"attendee-{attendee.pk}"
-        if key in request.POST and request.POST[key] in answers:
-            present[attendee.pk] = answers[request.POST[key]]
-    if present:
-        services.attendance_record(meeting=meeting, by=request.user, present=present)
-        messages.success(request, ATTENDANCE_SAVED)
+    form = AttendanceForm(request.POST, attendees=list(meeting.attendees.all()))
+    if not form.is_valid():
+        errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _attendance_refused(request, pk, errors, 422)
+    answers = form.answers()
+    if not answers:
+        return redirect(reverse("stocktakes:meeting_detail", args=[meeting.pk]) + "#attendees")
+    try:
+        services.attendance_record(meeting=meeting, by=request.user, answers=answers)
+    except ConflictError as exc:
+        attendee = exc.current
+        answer = {True: "present", False: "sending apologies", None: "not recorded"}
+        message = ATTENDANCE_CONFLICT.format(
+            name=attendee,
+            answer=answer[attendee.present],  # type: ignore[attr-defined]
+        )
+        return _attendance_refused(request, pk, message, 409)
+    messages.success(request, ATTENDANCE_SAVED)
     return redirect(reverse("stocktakes:meeting_detail", args=[meeting.pk]) + "#attendees")
 
 
@@ -523,12 +612,13 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_mark_held(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
+    version = _refused_without_version(request)
+    if version is None:
+        return redirect("stocktakes:meeting_detail", pk=meeting.pk)
     try:
-        expected = int(request.POST["version"]) if request.POST.get("version") else None
-    except ValueError:
-        expected = None
-    try:
-        services.meeting_mark_held(meeting=meeting, by=request.user, expected_version=expected)
+        services.meeting_mark_held(
+            meeting=meeting, by=request.user, expected_version=version.expected_version
+        )
     except ConflictError:
         messages.error(request, CONFLICT_MESSAGE)
     except ValidationError as exc:
@@ -555,7 +645,7 @@ def _agenda_response(
             _meeting_context(request, meeting, **agenda),
             status=status,
         )
-    return _vary(response)
+    return vary_on_htmx(response)
 
 
 def _agenda_done(request: HttpRequest, meeting: Meeting, message: str) -> HttpResponse:
@@ -564,7 +654,7 @@ def _agenda_done(request: HttpRequest, meeting: Meeting, message: str) -> HttpRe
         return _agenda_response(request, fresh, saved=message)
     messages.success(request, message)
     url = reverse("stocktakes:meeting_detail", args=[meeting.pk]) + "#agenda"
-    return _vary(HttpResponseRedirect(url))
+    return vary_on_htmx(HttpResponseRedirect(url))
 
 
 def _editable_meeting(request: HttpRequest, pk: int) -> Meeting:
@@ -591,6 +681,20 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _agenda_response(request, meeting, add_form=form, status=422)
 
 
+def _agenda_conflict(
+    request: HttpRequest, meeting: Meeting, item: AgendaItem, form: AgendaItemForm, current: Any
+) -> HttpResponse:
+    """Both versions of the item, what was typed kept and its version moved on."""
+    prefix = f"item{item.pk}"
+    conflict = form_conflict(form, current)
+    data = _prefixed_version(request.POST, prefix, current.version)
+    form = AgendaItemForm(data, instance=current, meeting=meeting, prefix=prefix)
+    fresh = selectors.meeting_for_user(request.user, meeting.pk)
+    return _agenda_response(
+        request, fresh, edit_form=form, editing=item.pk, conflict=conflict, status=409
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def agenda_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     meeting = _editable_meeting(request, pk)
@@ -600,27 +704,38 @@ def agenda_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.agenda_item_update(item=item, by=request.user, **form.service_fields())
+            saved = services.agenda_item_update(
+                item=item,
+                by=request.user,
+                expected_version=form.expected_version,
+                **form.service_fields(),
+            )
+        except ConflictError as exc:
+            return _agenda_conflict(request, meeting, item, form, exc.current)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             return _agenda_done(request, meeting, AGENDA_SAVED.format(title=saved.title))
-    return _agenda_response(
-        request,
-        meeting,
-        edit_form=form,
-        editing=item.pk,
-        status=422 if request.method == "POST" else 200,
-    )
+    status = 422 if request.method == "POST" else 200
+    return _agenda_response(request, meeting, edit_form=form, editing=item.pk, status=status)
 
 
 @require_POST
 def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Remove an item, as the page showed it: a changed item is shown again, not removed."""
     meeting = _editable_meeting(request, pk)
     item = get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
-    title = item.title
+    version = VersionForm(request.POST)
+    if not version.is_valid():
+        return _agenda_response(request, meeting, error=VERSION_MISSING, status=422)
     try:
-        services.agenda_item_remove(item=item, by=request.user)
+        services.agenda_item_remove(
+            item=item, by=request.user, expected_version=version.expected_version
+        )
+    except ConflictError:
+        fresh = selectors.meeting_for_user(request.user, pk)
+        error = AGENDA_REMOVE_CONFLICT.format(title=item.title)
+        return _agenda_response(request, fresh, error=error, status=409)
     except ValidationError as exc:
         return _agenda_response(request, meeting, error=" ".join(exc.messages), status=422)
-    return _agenda_done(request, meeting, AGENDA_REMOVED.format(title=title))
+    return _agenda_done(request, meeting, AGENDA_REMOVED.format(title=item.title))

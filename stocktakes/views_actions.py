@@ -3,32 +3,35 @@ a meeting: the record per agenda item, actions allocated in place, and issuing.
 
 Who may do what: everyone in scope reads the tracker, an action and issued minutes; editors
 update any action and write and issue minutes; an official updates only the actions they own.
-Writes go through stocktakes/services.py with the version the user started from.
+Writes go through stocktakes/services.py with the version the user started from, checked there
+under the row's lock; a post without it is refused.
 """
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, IntegerField, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deliveryunit import access
-from deliveryunit.editing import ConflictError, HtmxHttpRequest, with_version
-from deliveryunit.models import Department
+from deliveryunit.editing import (
+    VERSION_MISSING,
+    ConflictError,
+    HtmxHttpRequest,
+    add_service_errors,
+    vary_on_htmx,
+    with_version,
+)
 
 from . import selectors, services
+from .forms import VersionForm
 from .forms_actions import (
-    SORTS,
     STATUS_FILTERS,
     ActionStatusForm,
     MinutesActionForm,
@@ -37,18 +40,14 @@ from .forms_actions import (
 )
 from .models import (
     MINUTES_ISSUED,
-    OUTSTANDING,
     Action,
     ActionSource,
-    ActionStatus,
     Forum,
     Meeting,
     MeetingStatus,
     Minutes,
 )
 from .services import NO_DISTRIBUTION
-
-ACTIONS_PER_PAGE = 100
 
 ACTION_UPDATED = "Action updated: now {status}."
 ACTION_CONFLICT = (
@@ -75,155 +74,24 @@ def _url(name: str, *args: Any) -> str | None:
         return None
 
 
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
 def may_update_action(user: Any, action: Action) -> bool:
     return access.can_update_owned(user, action.owner_user_id)
 
 
-def _with_overdue(queryset: QuerySet[Action], today: date) -> QuerySet[Action]:
-    return queryset.annotate(
-        overdue=Case(
-            When(status__in=OUTSTANDING, due__lt=today, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    )
-
-
 # --- the tracker --------------------------------------------------------------------------
-
-_STATUS_RANK = Case(
-    *(When(status=value, then=Value(rank)) for rank, value in enumerate(ActionStatus.values)),
-    output_field=IntegerField(),
-)
-_ORDERINGS = {
-    "due": ("due", "pk"),
-    "description": ("description", "pk"),
-    "owner": ("owner", "due", "pk"),
-    "department": ("department__name", "due", "pk"),
-    "status": ("status_rank", "due", "pk"),
-}
-_COLUMNS = [
-    ("description", "Action"),
-    ("owner", "Owner"),
-    ("department", "Department"),
-    ("due", "Due"),
-    ("status", "Status"),
-]
-
-
-@dataclass
-class Column:
-    key: str
-    label: str
-    url: str
-    # "ascending", "descending" or "none", as aria-sort wants.
-    sorted: str
-
-
-def _departments_for(user: Any) -> QuerySet[Department]:
-    """Actions are scoped by their own department, so that is what the filter offers."""
-    if access.sees_all_departments(user):
-        return Department.objects.order_by("name")
-    return Department.objects.filter(pk=access.department_id_of(user))
-
-
-def _query(params: QueryDict, **changes: str) -> str:
-    """The tracker's query string with some parameters changed, back on the first page."""
-    values = {key: params.get(key, "") for key in ("status", "department", "forum", "owner")}
-    values["sort"] = params.get("sort", "")
-    values.update(changes)
-    return "?" + urlencode({key: value for key, value in values.items() if value})
-
-
-def _sort(params: QueryDict) -> tuple[str, bool]:
-    raw = params.get("sort", "")
-    descending = raw.startswith("-")
-    key = raw.removeprefix("-")
-    if key not in SORTS:
-        return "due", False
-    return key, descending
-
-
-def tracker_actions(
-    user: Any, filters: dict[str, Any], sort: tuple[str, bool], today: date
-) -> QuerySet[Action]:
-    """The actions `user` may see that match the filters, with `overdue` and in order."""
-    actions = _with_overdue(
-        access.scoped(Action.objects.all(), user).select_related(
-            "department", "owner_user", "meeting__forum"
-        ),
-        today,
-    )
-    status = filters.get("status") or "outstanding"
-    if status == "outstanding":
-        actions = actions.filter(status__in=OUTSTANDING)
-    elif status == "overdue":
-        actions = actions.filter(status__in=OUTSTANDING, due__lt=today)
-    elif status == "done":
-        actions = actions.filter(status=ActionStatus.DONE)
-    if filters.get("department"):
-        actions = actions.filter(department=filters["department"])
-    if filters.get("forum"):
-        actions = actions.filter(meeting__forum=filters["forum"])
-    if filters.get("owner") == "mine":
-        actions = actions.filter(owner_user=user)
-    key, descending = sort
-    order = _ORDERINGS[key]
-    if key == "status":
-        actions = actions.annotate(status_rank=_STATUS_RANK)
-    if descending:
-        order = (f"-{order[0]}", *order[1:])
-    return actions.order_by(*order)
 
 
 @require_GET
 def action_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    today = timezone.localdate()
     form = TrackerFilterForm(
         request.GET or None,
-        departments=_departments_for(user),
+        auto_id="filter-%s",
+        departments=selectors.action_departments(user),
         forums=access.scoped(Forum.objects.order_by("name"), user),
     )
-    # An invalid filter is reported and left out; the valid ones still apply.
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()
-        filters = form.cleaned_data
-    sort = _sort(request.GET)
-    actions = tracker_actions(user, filters, sort, today)
-    page = Paginator(actions, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
-    overdue_count = (
-        access.scoped(Action.objects.all(), user)
-        .filter(status__in=OUTSTANDING, due__lt=today)
-        .aggregate(n=Count("pk"))["n"]
-    )
-
-    key, descending = sort
-    columns = []
-    for column_key, label in _COLUMNS:
-        is_sorted = column_key == key
-        next_sort = f"-{column_key}" if is_sorted and not descending else column_key
-        columns.append(
-            Column(
-                key=column_key,
-                label=label,
-                url=_query(request.GET, sort=next_sort),
-                sorted=("descending" if descending else "ascending") if is_sorted else "none",
-            )
-        )
-    status = filters.get("status") or "outstanding"
-    pages = {
-        "previous": _query(request.GET, page=str(page.previous_page_number()))
-        if page.has_previous()
-        else "",
-        "next": _query(request.GET, page=str(page.next_page_number())) if page.has_next() else "",
-    }
+    tracker = selectors.tracker_page(user, form.valid_filters(), request.GET, timezone.localdate())
+    filters = tracker.filters
     return render(
         request,
         "stocktakes/action_list.html",
@@ -231,19 +99,18 @@ def action_list(request: HttpRequest) -> HttpResponse:
             "nav_actions": True,
             "form": form,
             "status_filters": STATUS_FILTERS,
-            "selected_status": status,
+            "selected_status": tracker.status,
             "departments": list(form.fields["department"].queryset),  # type: ignore[attr-defined]
             "selected_department": filters["department"].pk if filters.get("department") else None,
             "forums": list(form.fields["forum"].queryset),  # type: ignore[attr-defined]
             "selected_forum": filters["forum"].pk if filters.get("forum") else None,
             "selected_owner": filters.get("owner") or "",
-            "filtered": any(filters.get(name) for name in ("department", "forum", "owner"))
-            or status != "outstanding",
-            "sort": f"-{key}" if descending else key,
-            "columns": columns,
-            "page": page,
-            "pages": pages,
-            "overdue_count": overdue_count,
+            "filtered": tracker.filtered,
+            "sort": tracker.sort,
+            "columns": tracker.columns,
+            "page": tracker.page,
+            "pages": tracker.pages,
+            "overdue_count": tracker.overdue_count,
             "overdue_url": reverse("stocktakes:action_list") + "?status=overdue",
         },
     )
@@ -254,7 +121,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
 
 def _action_for(user: Any, pk: int) -> Action:
     return access.get_for_user(
-        _with_overdue(
+        selectors.with_overdue(
             Action.objects.select_related(
                 "department", "owner_user", "meeting__forum", "agenda_item", "priority"
             ),
@@ -322,13 +189,28 @@ def _render_action(
             "tracker_url": reverse("stocktakes:action_list"),
         }
         response = render(request, "stocktakes/action_detail.html", context, status=status)
-    return _vary(response)
+    return vary_on_htmx(response)
 
 
 @require_GET
 def action_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     action = _action_for(request.user, pk)
     return _render_action(request, action, _panel_context(request, action))
+
+
+def _action_conflict(request: HtmxHttpRequest, pk: int, current: Model) -> HttpResponse:
+    """The panel as the action now is, with the update as typed and its version moved on."""
+    action = _action_for(request.user, pk)
+    last = action.updates.select_related("by").first()
+    conflict = ActionConflict(
+        message=ACTION_CONFLICT.format(status=action.get_status_display().lower()),
+        status_label=action.get_status_display(),
+        by=str(last.by) if last and last.by else "",
+        at=last.at if last else None,
+    )
+    form = ActionStatusForm(with_version(request.POST, current.version))  # type: ignore[attr-defined]
+    context = _panel_context(request, action, form=form, conflict=conflict)
+    return _render_action(request, action, context, 409)
 
 
 @require_POST
@@ -341,28 +223,12 @@ def action_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _render_action(request, action, _panel_context(request, action, form=form), 422)
     try:
         updated = services.action_update_status(
-            action=action,
-            by=request.user,
-            expected_version=form.cleaned_data["version"],
-            status=form.cleaned_data["status"],
-            note=form.cleaned_data["note"],
+            action=action, by=request.user, **form.service_fields()
         )
     except ConflictError as exc:
-        action = _action_for(request.user, pk)
-        last = action.updates.select_related("by").first()
-        conflict = ActionConflict(
-            message=ACTION_CONFLICT.format(status=action.get_status_display().lower()),
-            status_label=action.get_status_display(),
-            by=str(last.by) if last and last.by else "",
-            at=last.at if last else None,
-        )
-        form = ActionStatusForm(with_version(request.POST, exc.current.version))  # type: ignore[attr-defined]
-        return _render_action(
-            request, action, _panel_context(request, action, form=form, conflict=conflict), 409
-        )
+        return _action_conflict(request, pk, exc.current)
     except ValidationError as exc:
-        for name, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            form.add_error(name if name in form.fields else None, errors)
+        add_service_errors(form, exc)
         return _render_action(request, action, _panel_context(request, action, form=form), 422)
     if updated.version == action.version:
         saved = NOTHING_TO_SAVE
@@ -370,30 +236,12 @@ def action_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         saved = ACTION_UPDATED.format(status=updated.get_status_display().lower())
     if not request.htmx:
         messages.success(request, saved)
-        return _vary(redirect("stocktakes:action_detail", pk=action.pk))
+        return vary_on_htmx(redirect("stocktakes:action_detail", pk=action.pk))
     action = _action_for(request.user, pk)
     return _render_action(request, action, _panel_context(request, action, saved=saved))
 
 
 # --- minutes ------------------------------------------------------------------------------
-
-
-def _minutes_of(meeting: Meeting) -> Minutes | None:
-    return Minutes.objects.select_related("issued_by").filter(meeting=meeting).first()
-
-
-def _allocated(meeting: Meeting) -> list[Action]:
-    """The actions agreed at this meeting, grouped by agenda item as the minutes list them."""
-    return list(
-        Action.objects.filter(meeting=meeting)
-        .select_related("department", "owner_user", "agenda_item")
-        .order_by(
-            Case(When(agenda_item__isnull=True, then=Value(1)), default=Value(0)),
-            "agenda_item__order",
-            "due",
-            "pk",
-        )
-    )
 
 
 @dataclass
@@ -435,7 +283,7 @@ def _minutes_context(
         "items": items,
         "form": form,
         "action_form": action_form,
-        "allocated": _allocated(meeting),
+        "allocated": selectors.allocated_actions(meeting),
         "allocated_message": allocated_message,
         "conflict": conflict,
         "conflict_message": MINUTES_CONFLICT,
@@ -449,7 +297,17 @@ def _minutes_context(
 def _render_minutes(
     request: HttpRequest, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    return _vary(render(request, "stocktakes/minutes_edit.html", context, status=status))
+    return vary_on_htmx(render(request, "stocktakes/minutes_edit.html", context, status=status))
+
+
+def _render_allocated(
+    request: HtmxHttpRequest, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """The allocated actions region for htmx, or the whole minutes page."""
+    if request.htmx:
+        template = "stocktakes/minutes_edit.html#allocated"
+        return vary_on_htmx(render(request, template, context, status=status))
+    return _render_minutes(request, context, status)
 
 
 def _refused_issued(request: HtmxHttpRequest, meeting: Meeting, minutes: Minutes) -> HttpResponse:
@@ -460,8 +318,26 @@ def _refused_issued(request: HtmxHttpRequest, meeting: Meeting, minutes: Minutes
         minutes,
         issue_errors=[IssueError(MINUTES_ISSUED, "minutes-record")],
     )
-    if request.htmx:
-        return _vary(render(request, "stocktakes/minutes_edit.html#allocated", context, status=409))
+    return _render_allocated(request, context, 409)
+
+
+def _issued_meanwhile(request: HtmxHttpRequest, meeting: Meeting) -> HttpResponse | None:
+    """After a refused write: the refusal for issued minutes if they were issued meanwhile."""
+    current = selectors.minutes_of(meeting)
+    if current is not None and current.is_issued:
+        return _refused_issued(request, meeting, current)
+    return None
+
+
+def _minutes_conflict(request: HttpRequest, meeting: Meeting, current: Model) -> HttpResponse:
+    """Their minutes first, then what this user typed, with the version moved on."""
+    saved = selectors.minutes_of(meeting)
+    form = MinutesForm(
+        with_version(request.POST, current.version),  # type: ignore[attr-defined]
+        items=list(meeting.agenda_items.all()),
+    )
+    form.is_valid()
+    context = _minutes_context(request, meeting, saved, form=form, conflict=saved)
     return _render_minutes(request, context, 409)
 
 
@@ -469,47 +345,26 @@ def _refused_issued(request: HtmxHttpRequest, meeting: Meeting, minutes: Minutes
 def minutes_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
-    minutes = _minutes_of(meeting)
-    if minutes is not None and minutes.is_issued:
-        if request.method == "POST":
-            return _refused_issued(request, meeting, minutes)
-        return _render_minutes(request, _minutes_context(request, meeting, minutes))
+    minutes = selectors.minutes_of(meeting)
     if request.method == "GET":
         return _render_minutes(request, _minutes_context(request, meeting, minutes))
-
+    if minutes is not None and minutes.is_issued:
+        return _refused_issued(request, meeting, minutes)
     form = MinutesForm(request.POST, items=list(meeting.agenda_items.all()))
-    if not form.is_valid():
-        return _render_minutes(request, _minutes_context(request, meeting, minutes, form=form), 422)
-    try:
-        services.minutes_save(
-            meeting=meeting,
-            by=request.user,
-            expected_version=form.cleaned_data["version"],
-            summary=form.cleaned_data["summary"],
-            distribution=form.cleaned_data["distribution"],
-            items=form.item_values(),
-        )
-    except ConflictError as exc:
-        current = _minutes_of(meeting)
-        form = MinutesForm(
-            with_version(request.POST, exc.current.version),  # type: ignore[attr-defined]
-            items=list(meeting.agenda_items.all()),
-        )
-        form.is_valid()
-        return _render_minutes(
-            request,
-            _minutes_context(request, meeting, current, form=form, conflict=current),
-            409,
-        )
-    except ValidationError as exc:
-        current = _minutes_of(meeting)
-        if current is not None and current.is_issued:
-            return _refused_issued(request, meeting, current)
-        for name, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            form.add_error(name if name in form.fields else None, errors)
-        return _render_minutes(request, _minutes_context(request, meeting, minutes, form=form), 422)
-    messages.success(request, MINUTES_SAVED)
-    return _vary(redirect("stocktakes:minutes_edit", pk=meeting.pk))
+    if form.is_valid():
+        try:
+            services.minutes_save(meeting=meeting, by=request.user, **form.service_fields())
+        except ConflictError as exc:
+            return _minutes_conflict(request, meeting, exc.current)
+        except ValidationError as exc:
+            if refused := _issued_meanwhile(request, meeting):
+                return refused
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, MINUTES_SAVED)
+            return vary_on_htmx(redirect("stocktakes:minutes_edit", pk=meeting.pk))
+    context = _minutes_context(request, meeting, minutes, form=form)
+    return _render_minutes(request, context, 422)
 
 
 @require_POST
@@ -517,49 +372,51 @@ def action_create_in_minutes(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """An action allocated at the meeting, added to the minutes in place."""
     meeting = selectors.meeting_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
-    minutes = _minutes_of(meeting)
+    minutes = selectors.minutes_of(meeting)
     if minutes is not None and minutes.is_issued:
         return _refused_issued(request, meeting, minutes)
     form = MinutesActionForm(request.POST, meeting=meeting)
-    status = 422
-    message = ""
     if form.is_valid():
-        data = form.cleaned_data
-        item = data["agenda_item"]
         try:
             action = services.action_create(
                 by=request.user,
-                description=data["description"],
-                owner=data["owner"],
-                owner_user=data["owner_user"],
-                department=data["department"],
-                due=data["due"],
                 meeting=meeting,
-                agenda_item=item,
-                priority=item.priority if item else None,
                 source=ActionSource.MEETING,
+                **form.service_fields(),
             )
         except ValidationError as exc:
-            current = _minutes_of(meeting)
-            if current is not None and current.is_issued:
-                return _refused_issued(request, meeting, current)
-            for name, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-                form.add_error(name if name in form.fields else None, errors)
+            if refused := _issued_meanwhile(request, meeting):
+                return refused
+            add_service_errors(form, exc)
         else:
             message = ACTION_ALLOCATED.format(owner=action.owner)
             if not request.htmx:
                 messages.success(request, message)
                 url = reverse("stocktakes:minutes_edit", args=[meeting.pk])
-                return _vary(redirect(f"{url}#allocated"))
-            form = MinutesActionForm(meeting=meeting)
-            status = 200
-    context = _minutes_context(
-        request, meeting, minutes, action_form=form, allocated_message=message
+                return vary_on_htmx(redirect(f"{url}#allocated"))
+            context = _minutes_context(request, meeting, minutes, allocated_message=message)
+            return _render_allocated(request, context)
+    context = _minutes_context(request, meeting, minutes, action_form=form)
+    return _render_allocated(request, context, 422)
+
+
+def _issue_refused(request: HtmxHttpRequest, pk: int, exc: ValidationError) -> HttpResponse:
+    meeting = selectors.meeting_for_user(request.user, pk)
+    if refused := _issued_meanwhile(request, meeting):
+        return refused
+    on_distribution = (hasattr(exc, "error_dict") and "distribution" in exc.error_dict) or (
+        NO_DISTRIBUTION in exc.messages
     )
-    if request.htmx:
-        return _vary(
-            render(request, "stocktakes/minutes_edit.html#allocated", context, status=status)
-        )
+    anchor = "id_distribution" if on_distribution else "issue"
+    errors = [IssueError(message, anchor) for message in exc.messages]
+    return _issue_page(request, meeting, errors, 422)
+
+
+def _issue_page(
+    request: HttpRequest, meeting: Meeting, errors: list[IssueError], status: int
+) -> HttpResponse:
+    minutes = selectors.minutes_of(meeting)
+    context = _minutes_context(request, meeting, minutes, issue_errors=errors)
     return _render_minutes(request, context, status)
 
 
@@ -568,56 +425,31 @@ def minutes_issue(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Issue the minutes: read-only from now on, and the distribution list told by email."""
     meeting = selectors.meeting_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
+    version = VersionForm(request.POST)
+    if not version.is_valid():
+        return _issue_page(request, meeting, [IssueError(VERSION_MISSING, "issue")], 422)
     try:
-        version: int | None = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
-        minutes = services.minutes_issue(meeting=meeting, by=request.user, expected_version=version)
+        minutes = services.minutes_issue(
+            meeting=meeting, by=request.user, expected_version=version.expected_version
+        )
     except ConflictError:
-        errors = [IssueError(ISSUE_CONFLICT, "minutes-record")]
-        status = 409
+        fresh = selectors.meeting_for_user(request.user, pk)
+        return _issue_page(request, fresh, [IssueError(ISSUE_CONFLICT, "minutes-record")], 409)
     except ValidationError as exc:
-        current = _minutes_of(meeting)
-        if current is not None and current.is_issued:
-            return _refused_issued(request, meeting, current)
-        on_distribution = (hasattr(exc, "error_dict") and "distribution" in exc.error_dict) or (
-            NO_DISTRIBUTION in exc.messages
-        )
-        anchor = "id_distribution" if on_distribution else "issue"
-        errors = [IssueError(message, anchor) for message in exc.messages]
-        status = 422
-    else:
-        count = len(services.distribution_addresses(minutes.distribution))
-        messages.success(
-            request, MINUTES_ISSUED_SENT.format(count=count, plural="" if count == 1 else "es")
-        )
-        return redirect("stocktakes:minutes_view", pk=meeting.pk)
-    meeting = selectors.meeting_for_user(request.user, pk)
-    return _render_minutes(
-        request,
-        _minutes_context(request, meeting, _minutes_of(meeting), issue_errors=errors),
-        status,
-    )
+        return _issue_refused(request, pk, exc)
+    count = len(services.distribution_addresses(minutes.distribution))
+    plural = "" if count == 1 else "es"
+    messages.success(request, MINUTES_ISSUED_SENT.format(count=count, plural=plural))
+    return redirect("stocktakes:minutes_view", pk=meeting.pk)
 
 
 @require_GET
 def minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The minutes as issued, for everyone who may see the meeting."""
     meeting = selectors.meeting_for_user(request.user, pk)
-    minutes = _minutes_of(meeting)
+    minutes = selectors.minutes_of(meeting)
     issued = minutes is not None and minutes.is_issued
-    allocated = _allocated(meeting) if issued else []
-    # Minutes list every action agreed, but link only to those the reader may open.
-    visible = (
-        set(
-            access.scoped(Action.objects.filter(meeting=meeting), request.user).values_list(
-                "pk", flat=True
-            )
-        )
-        if issued
-        else set()
-    )
+    may_edit = access.is_editor(request.user)
     return render(
         request,
         "stocktakes/minutes_view.html",
@@ -627,12 +459,13 @@ def minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
             "issued": issued,
             "items": list(meeting.agenda_items.all()),
             "attendees": list(meeting.attendees.all()),
-            "allocated": allocated,
-            "visible_actions": visible,
+            "allocated": selectors.allocated_actions(meeting) if issued else [],
+            # Minutes list every action agreed, but link only to those the reader may open.
+            "visible_actions": selectors.visible_action_ids(meeting, request.user)
+            if issued
+            else set(),
             "not_issued": MINUTES_NOT_ISSUED,
-            "edit_url": reverse("stocktakes:minutes_edit", args=[meeting.pk])
-            if access.is_editor(request.user)
-            else "",
+            "edit_url": reverse("stocktakes:minutes_edit", args=[meeting.pk]) if may_edit else "",
             "meeting_url": _url("stocktakes:meeting_detail", meeting.pk),
         },
     )

@@ -11,15 +11,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from deliveryunit import access, documents
+from deliveryunit.editing import VERSION_MISSING, ConflictError, HtmxHttpRequest, vary_on_htmx
 from deliveryunit.models import (
     DocumentDownload,
     DocumentFormat,
@@ -29,6 +28,7 @@ from deliveryunit.models import (
 
 from . import selectors, services
 from .documents import issued_document, subject_key
+from .forms import VersionForm
 from .models import Meeting, PackIssue
 
 DRAFT_REQUESTED = "A draft of the pack has been requested. It is for checking, not circulation."
@@ -45,10 +45,6 @@ NOTHING_CHANGED = "Nothing has changed since version {number}."
 DRAFTS_SHOWN = 10
 
 
-def _packs() -> QuerySet[PackIssue]:
-    return PackIssue.objects.select_related("meeting__forum", "document", "issued_by")
-
-
 def _drafts(meeting: Meeting) -> list[GeneratedDocument]:
     return list(
         GeneratedDocument.objects.filter(
@@ -59,12 +55,40 @@ def _drafts(meeting: Meeting) -> list[GeneratedDocument]:
     )
 
 
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
 # --- drafts -----------------------------------------------------------------------------------
+
+
+def _request_build(request: HttpRequest, meeting: Meeting, issue: str) -> HttpResponse:
+    """Queue a draft, or (with `issue`) an issued version's build again; refused, the page."""
+    try:
+        document = documents.document_request(
+            kind=DocumentKind.STOCKTAKE_PACK,
+            format=DocumentFormat.PDF,
+            subject={"meeting": meeting.pk, "issue": issue},
+            by=request.user,
+        )
+    except documents.DocumentRefused as refused:
+        return _build_page(request, meeting, " ".join(refused.messages))
+    if not issue:
+        messages.success(request, DRAFT_REQUESTED)
+        return redirect(f"{reverse('stocktakes:pack_build', args=[meeting.pk])}#drafts")
+    number = document.subject["issue"]
+    messages.success(request, REBUILD_REQUESTED.format(number=number))
+    pack = selectors.packs().filter(meeting=meeting, number=number).first()
+    if pack is not None:
+        return redirect("stocktakes:pack_detail", pack.pk)
+    return redirect(f"{reverse('stocktakes:pack_build', args=[meeting.pk])}#drafts")
+
+
+def _build_page(request: HttpRequest, meeting: Meeting, error: str = "") -> HttpResponse:
+    context = {
+        "meeting": meeting,
+        "forum": meeting.forum,
+        "drafts": _drafts(meeting),
+        "errors": [error] if error else [],
+        "nav_stocktakes": True,
+    }
+    return render(request, "stocktakes/pack_build.html", context, status=400 if error else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,108 +97,72 @@ def pack_build(request: HttpRequest, pk: int) -> HttpResponse:
     with `issue`, build an issued version again after its build failed)."""
     meeting = selectors.meeting_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
-    error = ""
     if request.method == "POST":
-        issue = request.POST.get("issue", "")
-        try:
-            document = documents.document_request(
-                kind=DocumentKind.STOCKTAKE_PACK,
-                format=DocumentFormat.PDF,
-                subject={"meeting": meeting.pk, "issue": issue},
-                by=request.user,
-            )
-        except documents.DocumentRefused as refused:
-            error = " ".join(refused.messages)
-        else:
-            if issue:
-                pack = _packs().filter(meeting=meeting, number=document.subject["issue"]).first()
-                messages.success(
-                    request, REBUILD_REQUESTED.format(number=document.subject["issue"])
-                )
-                if pack is not None:
-                    return redirect("stocktakes:pack_detail", pack.pk)
-            else:
-                messages.success(request, DRAFT_REQUESTED)
-            return redirect(f"{reverse('stocktakes:pack_build', args=[meeting.pk])}#drafts")
-    return render(
-        request,
-        "stocktakes/pack_build.html",
-        {
-            "meeting": meeting,
-            "forum": meeting.forum,
-            "drafts": _drafts(meeting),
-            "error": error,
-            "nav_stocktakes": True,
-        },
-        status=400 if error else 200,
-    )
+        return _request_build(request, meeting, request.POST.get("issue", ""))
+    return _build_page(request, meeting)
 
 
 # --- issuing ----------------------------------------------------------------------------------
 
 
+def _issue_page(
+    request: HttpRequest, meeting: Meeting, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    page = selectors.pack_issue_page(meeting)
+    previous = page.previous
+    context = {
+        "meeting": meeting,
+        "forum": meeting.forum,
+        "contents": page.contents,
+        "issues": page.issues,
+        "previous": previous,
+        "changes": page.changes,
+        "nothing_changed": NOTHING_CHANGED.format(number=previous.number)
+        if previous and not page.changes
+        else "",
+        "next_number": page.next_number,
+        "errors": errors or [],
+        "nav_stocktakes": True,
+    }
+    return render(request, "stocktakes/pack_issue.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def pack_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """What the pack will contain and, for a re-issue, what changed since the last version;
-    POST freezes it as the next version and builds its PDF."""
+    POST freezes it as the next version and builds its PDF, provided the meeting is still at
+    the version the page showed (checked by the service, under the meeting's lock)."""
     meeting = selectors.meeting_for_user(request.user, pk)
     access.check(access.is_editor(request.user))
-    errors: list[str] = []
-    status = 200
-    if request.method == "POST":
-        if request.POST.get("version") != str(meeting.version):
-            errors.append(STALE)
-            status = 409
-        else:
-            try:
-                issue = services.pack_issue(
-                    meeting=meeting,
-                    by=request.user,
-                    contents=selectors.pack_contents(meeting),
-                )
-            except documents.DocumentRefused as refused:
-                errors.extend(refused.messages)
-                status = 400
-            except ValidationError as invalid:
-                errors.extend(invalid.messages)
-                status = 400
-            else:
-                messages.success(request, PACK_ISSUED.format(number=issue.number))
-                return redirect("stocktakes:pack_detail", issue.pk)
-    contents = selectors.pack_contents(meeting)
-    issues = list(_packs().filter(meeting=meeting).order_by("-number"))
-    previous = issues[0] if issues else None
-    changes = services.pack_changes(previous.contents, contents) if previous else []
-    return render(
-        request,
-        "stocktakes/pack_issue.html",
-        {
-            "meeting": meeting,
-            "forum": meeting.forum,
-            "contents": contents,
-            "issues": issues,
-            "previous": previous,
-            "changes": changes,
-            "nothing_changed": NOTHING_CHANGED.format(number=previous.number)
-            if previous and not changes
-            else "",
-            "next_number": (previous.number + 1) if previous else 1,
-            "errors": errors,
-            "nav_stocktakes": True,
-        },
-        status=status,
-    )
+    if request.method != "POST":
+        return _issue_page(request, meeting)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _issue_page(request, meeting, [VERSION_MISSING], 400)
+    try:
+        issue = services.pack_issue(
+            meeting=meeting, by=request.user, expected_version=form.expected_version
+        )
+    except ConflictError:
+        # The page again as the meeting now is, carrying its new version: issuing from it is a
+        # decision made on what will actually be frozen.
+        fresh = selectors.meeting_for_user(request.user, pk)
+        return _issue_page(request, fresh, [STALE], 409)
+    except (documents.DocumentRefused, ValidationError) as refused:
+        return _issue_page(request, meeting, refused.messages, 400)
+    messages.success(request, PACK_ISSUED.format(number=issue.number))
+    return redirect("stocktakes:pack_detail", issue.pk)
 
 
 # --- reading and downloading ------------------------------------------------------------------
 
 
 def _pack_for_user(user: Any, pk: int) -> PackIssue:
-    return access.get_for_user(_packs(), user, pk=pk)
+    return access.get_for_user(selectors.packs(), user, pk=pk)
 
 
 @require_GET
-def pack_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pack_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One issued version: when and by whom, what changed, and its file once built (the
     status region polls with htmx while the build runs)."""
     pack = _pack_for_user(request.user, pk)
@@ -189,9 +177,9 @@ def pack_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": access.is_editor(request.user),
         "nav_stocktakes": True,
     }
-    if getattr(request, "htmx", False):
-        return _vary(render(request, "stocktakes/pack_detail.html#status", context))
-    return _vary(render(request, "stocktakes/pack_detail.html", context))
+    if request.htmx:
+        return vary_on_htmx(render(request, "stocktakes/pack_detail.html#status", context))
+    return vary_on_htmx(render(request, "stocktakes/pack_detail.html", context))
 
 
 @require_GET

@@ -78,6 +78,20 @@ def _meeting_item(name):
     )
 
 
+def _forum_version(ctx, side):
+    """The forum's version as a page would show it now (earlier cells may have moved it on)."""
+    from stocktakes.models import Forum
+
+    return Forum.objects.get(pk=ctx.forum[side].pk).version
+
+
+def _item_version(ctx, side):
+    from stocktakes.models import AgendaItem
+
+    item = AgendaItem.objects.filter(pk=ctx.agenda_item[side].pk).first()
+    return item.version if item else 1
+
+
 def _forum_member(name):
     return lambda ctx, side: reverse(
         f"stocktakes:{name}", args=[ctx.forum[side].pk, ctx.forum_member[side].pk]
@@ -105,13 +119,18 @@ register(
         _args("forum_member_add", "forum"),
         editors_only(302),
         method="post",
-        data=lambda ctx, side: {"member-role": "Secretary of State", "member-kind": "minister"},
+        data=lambda ctx, side: {
+            "member-role": "Secretary of State",
+            "member-kind": "minister",
+            "member-version": _forum_version(ctx, side),
+        },
     ),
     Row(
         "stocktakes:forum_member_remove",
         _forum_member("forum_member_remove"),
         editors_only(302),
         method="post",
+        data=lambda ctx, side: {"version": _forum_version(ctx, side)},
     ),
     Row("stocktakes:meeting_schedule", _args("meeting_schedule", "forum"), editors_only()),
     Row("stocktakes:meeting_detail", _args("meeting_detail", "meeting"), scoped_read()),
@@ -130,6 +149,7 @@ register(
         _meeting_item("agenda_remove"),
         editors_only(302),
         method="post",
+        data=lambda ctx, side: {"version": _item_version(ctx, side)},
     ),
     # Planned meetings cannot be held before their pack: editors are refused with a message.
     Row(

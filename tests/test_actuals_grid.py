@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from deliveryunit.editing import VERSION_MISSING
 from priorities import periods
 from priorities.forms import NOT_A_NUMBER, NUMBER_TOO_PRECISE
 from priorities.models import Actual
@@ -325,3 +326,15 @@ def test_grid_runs_the_same_number_of_queries_for_50_or_5000_actuals(world):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] <= 10
+
+
+def test_a_cell_posted_without_its_version_is_refused_and_writes_nothing(world, measure):
+    client = logged_in(world.users["analyst"])
+    # Stored (January) and empty (March) rows alike: without the version the post cannot say
+    # what it replaces.
+    for label in ("2023-01", "2023-03"):
+        response = client.post(cell_url(measure, label), {"value": "1", "status": "final"}, **HTMX)
+        assert response.status_code == 422
+        assert VERSION_MISSING in response.text
+    assert Actual.objects.get(measure=measure, period=date(2023, 1, 1)).value == Decimal("90.5")
+    assert not Actual.objects.filter(measure=measure, period=date(2023, 3, 1)).exists()

@@ -320,7 +320,9 @@ def test_issued_minutes_cannot_change(
         assert escape(MINUTES_ISSUED) in response.content.decode()
     assert "<html" not in allocated.content.decode()
     with pytest.raises(ValidationError):
-        services.agenda_item_update(item=item, by=analyst, record="Rewritten afterwards")
+        services.agenda_item_update(
+            item=item, by=analyst, expected_version=item.version, record="Rewritten afterwards"
+        )
     minutes.refresh_from_db()
     item.refresh_from_db()
     after = (minutes.summary, minutes.distribution, minutes.version, item.record, item.decisions)

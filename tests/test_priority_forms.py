@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from deliveryunit.editing import CONFLICT_MESSAGE, NOT_SET
+from deliveryunit.editing import CONFLICT_MESSAGE, NOT_SET, VERSION_MISSING
 from priorities import services
 from priorities.forms import (
     DEADLINE_BEFORE_START,
@@ -592,3 +592,20 @@ def test_unit_lead_sees_every_department_in_the_form(client, world):
     client.force_login(world.users["unit_lead"])
     form = client.get(reverse("priorities:create")).context["form"]
     assert set(form.fields["lead_department"].queryset) == {world.own, world.other}
+
+
+def test_a_trajectory_posted_without_the_version_it_started_from_is_refused(
+    analyst_client, quarterly_measure
+):
+    add_trajectory(quarterly_measure, [(date(2003, 1, 1), 100)])
+    url = reverse("priorities:trajectory_create", args=[quarterly_measure.pk])
+    data = trajectory_post(
+        first="2003-Q1", last="2003-Q2", reason="Moved", **{"point-2003-Q1": "90"}
+    )
+    del data["version"]
+
+    response = analyst_client.post(url, data)
+
+    assert response.status_code == 422
+    assert VERSION_MISSING in response.text
+    assert quarterly_measure.trajectories.count() == 1

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from deliveryunit.models import Department, Role
-from priorities import periods, services, views
+from priorities import periods, selectors, services, views
 from priorities.models import (
     Actual,
     ActualStatus,
@@ -408,7 +408,7 @@ def _series(unit="%", frequency=periods.MONTHLY):
 )
 def test_forecast_sentence_wording(forecast, unit, expected):
     performance = Performance(status=OFF_TRACK, status_label="Off track", forecast=forecast)
-    assert views.forecast_sentence(_series(unit), performance) == expected
+    assert selectors.forecast_sentence(_series(unit), performance) == expected
 
 
 def test_latest_sentence_says_better_or_worse_than_planned():
@@ -421,7 +421,7 @@ def test_latest_sentence_says_better_or_worse_than_planned():
         planned_value=75.0,
         better_by=-5.0,
     )
-    assert views.latest_sentence(series, worse) == (
+    assert selectors.latest_sentence(series, worse) == (
         "Latest actual (2024-06): 70% against 75% planned, 5 points worse than planned."
     )
     better = Performance(
@@ -433,7 +433,7 @@ def test_latest_sentence_says_better_or_worse_than_planned():
         better_by=1.0,
         latest_provisional=True,
     )
-    assert views.latest_sentence(series, better) == (
+    assert selectors.latest_sentence(series, better) == (
         "Latest actual (2024-06, provisional): 76% against 75% planned, "
         "1 point better than planned."
     )

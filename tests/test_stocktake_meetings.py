@@ -162,13 +162,18 @@ def test_members_added_and_removed(ctx):
             "member-role": "Secretary of State for Education",
             "member-kind": AttendeeKind.MINISTER,
             "member-is_chair": "on",
+            "member-version": forum.version,
         },
     )
     assert response.status_code == 302
     added = forum.members.get(role="Secretary of State for Education")
     # Naming a new chair stands the old one down.
     assert list(forum.members.filter(is_chair=True)) == [added]
-    client.post(reverse("stocktakes:forum_member_remove", args=[forum.pk, added.pk]))
+    forum.refresh_from_db()
+    client.post(
+        reverse("stocktakes:forum_member_remove", args=[forum.pk, added.pk]),
+        {"version": forum.version},
+    )
     assert not forum.members.filter(pk=added.pk).exists()
 
 
@@ -241,8 +246,9 @@ def test_mark_held_is_refused_before_the_pack_is_issued(ctx):
 
 def test_mark_held_after_the_pack_is_issued(ctx):
     meeting = ctx.meeting["own"]
+    meeting.refresh_from_db()
     issue = services.pack_issue(
-        meeting=meeting, by=ctx.world.users["analyst"], contents=selectors.pack_contents(meeting)
+        meeting=meeting, by=ctx.world.users["analyst"], expected_version=meeting.version
     )
     meeting.refresh_from_db()
     body = _client(ctx.world, "official").get(_meeting_url(meeting)).content.decode()
@@ -263,7 +269,12 @@ def test_attendance_is_recorded(ctx):
     minister, official = meeting.attendees.order_by("order")
     response = _client(ctx.world, "analyst").post(
         reverse("stocktakes:meeting_attendance", args=[meeting.pk]),
-        {f"attendee-{minister.pk}": "present", f"attendee-{official.pk}": "apologies"},
+        {
+            f"attendee-{minister.pk}": "present",
+            f"attendee-{minister.pk}-version": minister.version,
+            f"attendee-{official.pk}": "apologies",
+            f"attendee-{official.pk}-version": official.version,
+        },
         follow=True,
     )
     assert ATTENDANCE_SAVED in response.content.decode()
@@ -314,6 +325,7 @@ def test_agenda_add_edit_remove_with_htmx(ctx):
         {
             f"item{item.pk}-title": "Removals plan",
             f"item{item.pk}-priority": ctx.priority["own"].pk,
+            f"item{item.pk}-version": item.version,
         },
         **HX,
     )
@@ -323,7 +335,11 @@ def test_agenda_add_edit_remove_with_htmx(ctx):
     assert (item.title, item.priority) == ("Removals plan", ctx.priority["own"])
 
     first = ctx.agenda_item["own"]
-    response = client.post(reverse("stocktakes:agenda_remove", args=[meeting.pk, first.pk]), **HX)
+    response = client.post(
+        reverse("stocktakes:agenda_remove", args=[meeting.pk, first.pk]),
+        {"version": first.version},
+        **HX,
+    )
     body = response.content.decode()
     assert "<html" not in body
     assert AGENDA_REMOVED.format(title="Matrix item own") in body
