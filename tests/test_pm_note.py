@@ -12,8 +12,9 @@ from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 
-from deliveryunit import documents, pm_note, tasks
+from deliveryunit import access, documents
 from deliveryunit.models import DocumentStatus, GeneratedDocument
+from portfolio import pm_note, tasks
 
 # With the database tests, so they run before any test that flushes the migrations' rows.
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def note(django_db_setup, django_db_blocker, tmp_path_factory):
         load_priorities()
         load_assessments()
         result["content"] = pm_note.note_content(month)
-        for document in pm_note.request_monthly_note(month=month, by=None):
+        for document in pm_note.request_monthly_note(month=month, by=access.SYSTEM):
             documents.run_build(document.pk)
             document.refresh_from_db()
             result[document.format] = document
@@ -164,7 +165,7 @@ def test_monthly_task_does_nothing_on_other_days(db, today):
 def test_bad_month_is_refused(db):
     with pytest.raises(documents.DocumentRefused) as refused:
         documents.document_request(
-            kind="pm_note", format="pdf", subject={"month": "February"}, by=None
+            kind="pm_note", format="pdf", subject={"month": "February"}, by=access.SYSTEM
         )
     assert refused.value.messages == [pm_note.BAD_MONTH]
     assert not GeneratedDocument.objects.exists()
