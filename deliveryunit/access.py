@@ -70,10 +70,6 @@ def is_unit_lead(user: Any) -> bool:
     return role_of(user) == Role.UNIT_LEAD
 
 
-def is_system(user: Any) -> bool:
-    return role_of(user) == SYSTEM_ROLE
-
-
 def sees_all_departments(user: Any) -> bool:
     role = role_of(user)
     if role in EDITOR_ROLES or role == SYSTEM_ROLE:

@@ -106,8 +106,8 @@ _queue: Callable[[int], Any] | None = None
 
 
 def connect_queue(queue: Callable[[int], Any]) -> None:
-    """Name what hands a stored request's id to a builder (deliveryunit.tasks.build_document's
-    delay: a worker, or with no broker the same process, eagerly)."""
+    """Set what hands a stored request's id on to be built: deliveryunit.tasks.build_document's
+    delay, which sends it to a worker or, with no broker, builds it in this process at once."""
     global _queue
     _queue = queue
 
