@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test install install-dev assets system-packages pytest lint bench serve-production
+.PHONY: run test install install-dev assets system-packages pytest lint bench bench-quick serve-production
 
 run: install assets ## install, migrate, load demo data and serve on 127.0.0.1:$(PORT)
 	$(PY) manage.py migrate --noinput
@@ -52,8 +52,11 @@ lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: install-dev
+bench: install-dev ## every bench/*.py in full (minutes: by hand, not in CI)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) "$$script" || exit 1; done
+
+bench-quick: install-dev ## every bench/*.py on a small portfolio, to prove they still run (CI)
+	@for script in bench/*.py; do echo "== $$script"; BENCH_QUICK=1 $(PY) "$$script" || exit 1; done
 
 serve-production: install assets ## the production shape on this machine: gunicorn + whitenoise
 	DJANGO_MODE=production $(PY) manage.py collectstatic --noinput

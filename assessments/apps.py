@@ -6,5 +6,8 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Likelihood-of-delivery assessments"
 
     def ready(self) -> None:
-        # The delivery report registers itself with the document pipeline.
-        from . import documents  # noqa: F401
+        from deliveryunit import documents as pipeline
+
+        from .documents import DeliveryReportBuilder
+
+        pipeline.register(DeliveryReportBuilder())

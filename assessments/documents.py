@@ -5,8 +5,12 @@ rationale. Built as PDF (WeasyPrint) and Word (python-docx) through deliveryunit
 
 The grid is read here rather than through selectors.grid(): that function takes the latest
 rounds the *user* may see, whereas a report needs the rounds up to and including its own round
-(a December 2003 report must not show a later round), and it is also built by the system with
-no user at all. Every read is a fixed number of queries whatever the size of the portfolio.
+(a December 2003 report must not show a later round). Who may ask for which round and
+department is decided in deliveryunit.access, for a user or for access.SYSTEM (the reports
+queued when a round is published) alike. Every read is a fixed number of queries whatever the
+size of the portfolio.
+
+The builder is registered with the pipeline by AssessmentsConfig.ready().
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 from django.http import Http404
 
-from deliveryunit import access, documents
+from deliveryunit import access, documents, rendering
 from deliveryunit.models import Department, DocumentFormat, DocumentKind, GeneratedDocument
 from priorities import performance as perf
 from priorities import periods
@@ -321,9 +325,9 @@ def _draw(chart: MeasureChart, fmt: str) -> None:
     table instead, rather than failing the whole report."""
     try:
         if fmt == DocumentFormat.PDF:
-            chart.svg = documents.figure_svg(chart.figure)
+            chart.svg = rendering.figure_svg(chart.figure)
         else:
-            chart.png = documents.figure_png(chart.figure)
+            chart.png = rendering.figure_png(chart.figure)
     except Exception:
         log.exception("Chart for measure %s could not be drawn", chart.series.measure_id)
 
@@ -338,19 +342,13 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _system(user: Any) -> bool:
-    return user is None
-
-
 class DeliveryReportBuilder:
     kind = DocumentKind.DELIVERY_REPORT
     formats = (DocumentFormat.PDF, DocumentFormat.DOCX)
 
     def _round(self, value: Any, user: Any) -> AssessmentRound:
-        rounds = AssessmentRound.objects.all()
-        if not _system(user) and not access.is_editor(user):
-            # Draft rounds are the unit's working papers: to others they do not exist.
-            rounds = rounds.filter(status=RoundStatus.PUBLISHED)
+        # A round the principal may not see (a draft, to anyone but the unit) does not exist.
+        rounds = AssessmentRound.objects.filter(access.visible_rounds(user))
         pk = _int(value)
         round_ = rounds.filter(pk=pk).first() if pk is not None else None
         if round_ is None:
@@ -359,7 +357,7 @@ class DeliveryReportBuilder:
 
     def _department(self, value: Any, user: Any) -> Department | None:
         wanted = "" if value is None else str(value).strip()
-        if not _system(user) and not access.sees_all_departments(user):
+        if not access.sees_all_departments(user):
             # A scoped user may ask only for their own department's report; anything else
             # (another department, the whole portfolio) is out of scope and so not found.
             own = access.department_id_of(user)
@@ -396,7 +394,9 @@ class DeliveryReportBuilder:
         )
 
     def request_form(self, user: Any) -> dict[str, Any]:
-        rounds = AssessmentRound.objects.order_by("-date", "-pk")
+        rounds = AssessmentRound.objects.filter(access.visible_rounds(user)).order_by(
+            "-date", "-pk"
+        )
         return {
             "kind": self.kind,
             "title": "Six-monthly delivery report",
@@ -439,7 +439,7 @@ class DeliveryReportBuilder:
             _draw(chart, document.format)
             progress(10 + 80 * done // len(charts))
         if document.format == DocumentFormat.PDF:
-            return documents.render_pdf(
+            return rendering.render_pdf(
                 "documents/delivery_report.html",
                 {"document": document, "report": content, "wording": _wording()},
             )
@@ -537,7 +537,7 @@ def _word(document: GeneratedDocument, content: ReportContent) -> bytes:
     from docx.enum.section import WD_SECTION
     from docx.shared import Mm, Pt
 
-    doc = documents.word_document(document)
+    doc = rendering.word_document(document)
     # As in the PDF: the cover and the grid on a landscape first page, the rest portrait. Later
     # sections keep the first one's header and footer.
     _orient(doc.sections[0], landscape=True)
@@ -601,7 +601,7 @@ def _word(document: GeneratedDocument, content: ReportContent) -> bytes:
                 doc.add_picture(_png_stream(chart.png), width=Mm(170))
             else:
                 doc.add_paragraph(CHART_UNAVAILABLE)
-                documents.word_table(
+                rendering.word_table(
                     doc,
                     ["Period", "Trajectory", "Actual", "Status"],
                     [
@@ -611,7 +611,7 @@ def _word(document: GeneratedDocument, content: ReportContent) -> bytes:
                 )
         doc.add_heading("Recent performance", level=3)
         if priority_section.snapshot:
-            documents.word_table(
+            rendering.word_table(
                 doc,
                 ["Measure", "Period", "Actual", "Trajectory", "Status"],
                 [
@@ -625,13 +625,10 @@ def _word(document: GeneratedDocument, content: ReportContent) -> bytes:
         paragraph = doc.add_paragraph()
         paragraph.add_run(f"{likelihood or 'Not assessed'}. ").bold = True
         paragraph.add_run((assessment.likelihood_rationale if assessment else "") or NOT_RECORDED)
-    return documents.word_bytes(doc)
+    return rendering.word_bytes(doc)
 
 
 def _png_stream(png: bytes) -> Any:
     import io
 
     return io.BytesIO(png)
-
-
-documents.register(DeliveryReportBuilder())

@@ -144,10 +144,7 @@ def scales() -> Scales:
 
 def rounds_for_user(user: Any) -> QuerySet[AssessmentRound]:
     """The rounds a user may see: all for editors, the published ones for everyone else."""
-    rounds = AssessmentRound.objects.all()
-    if not access.is_editor(user):
-        rounds = rounds.filter(status=RoundStatus.PUBLISHED)
-    return rounds.order_by("-date", "-pk")
+    return AssessmentRound.objects.filter(access.visible_rounds(user)).order_by("-date", "-pk")
 
 
 def round_for_user(user: Any, pk: Any) -> AssessmentRound:

@@ -149,7 +149,7 @@ def _round_published(round_id: int) -> None:
     """Queue the round's delivery reports, PDF and Word, for the whole portfolio and for each
     department leading a priority in the round. A report already being built (or one with
     nothing to report) is skipped: publishing never fails for want of a document."""
-    from deliveryunit import documents
+    from deliveryunit import access, documents
     from deliveryunit.models import DocumentKind
 
     from .documents import DeliveryReportBuilder
@@ -168,7 +168,7 @@ def _round_published(round_id: int) -> None:
                     kind=DocumentKind.DELIVERY_REPORT,
                     format=fmt,
                     subject={"round": round_id, "department": department},
-                    by=None,
+                    by=access.SYSTEM,
                 )
             except documents.DocumentRefused:
                 continue

@@ -5,6 +5,10 @@ permission through the `can_*` predicates below. A model takes part in scoping b
 `DEPARTMENT_PATHS`, the lookups from it to a Department (for example `("lead_department",
 "delivery_chain")`); a user in a department sees an object when any path reaches their
 department. Objects out of scope are 404, never 403, so a user never learns they exist.
+
+Work the workbench does on its own account (the monthly note on its schedule, a round's reports
+when it is published) is done as `SYSTEM`, a principal whose rights are decided here like any
+user's. Nothing is done as "no user": None has no rights at all.
 """
 
 from __future__ import annotations
@@ -25,6 +29,31 @@ EDITOR_ROLES = frozenset({Role.ANALYST, Role.UNIT_LEAD})
 
 NOT_PERMITTED = "Your role does not allow this."
 
+# Not one of the users' roles (Role): no one signs in as the system.
+SYSTEM_ROLE = "system"
+
+
+class SystemPrincipal:
+    """The workbench acting on its own: scheduled builds and builds that follow an event. It is
+    not a user, so nothing it does is attributed to a person (its pk is None, which is how the
+    services record "no user"), and it may do only what the predicates below grant
+    SYSTEM_ROLE: read every department, and see published assessment rounds only. It is no
+    editor: it changes nothing through the pages."""
+
+    pk = None
+    department_id = None
+    is_authenticated = True
+    role = SYSTEM_ROLE
+
+    def __str__(self) -> str:
+        return "the Delivery Unit workbench"
+
+    def __repr__(self) -> str:
+        return "access.SYSTEM"
+
+
+SYSTEM = SystemPrincipal()
+
 
 def role_of(user: Any) -> str | None:
     if not getattr(user, "is_authenticated", False):
@@ -43,7 +72,7 @@ def is_unit_lead(user: Any) -> bool:
 
 def sees_all_departments(user: Any) -> bool:
     role = role_of(user)
-    if role in EDITOR_ROLES:
+    if role in EDITOR_ROLES or role == SYSTEM_ROLE:
         return True
     # A minister with no department set (the Prime Minister, say) reads the whole portfolio.
     return role == Role.MINISTER and user.department_id is None
@@ -82,6 +111,23 @@ def get_for_user[M: Model](queryset: QuerySet[M], user: Any, **lookup: Any) -> M
         return scoped(queryset, user).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+# The filter below names AssessmentRound's status field and its published value rather than
+# importing the assessments app: the base imports no domain app (tests pin the two together).
+ROUND_PUBLISHED = Q(status="published")
+
+
+def visible_rounds(user: Any) -> Q:
+    """Which assessment rounds `user` may see, as a filter on AssessmentRound. Draft and
+    moderated rounds are the unit's working papers: editors see every round, every other
+    principal (the system included) the published ones only, and no one signed in none."""
+    role = role_of(user)
+    if role is None:
+        return Q(pk__in=[])
+    if role in EDITOR_ROLES:
+        return Q()
+    return ROUND_PUBLISHED
 
 
 def can_submit_data_for(user: Any, department_ids: set[int]) -> bool:

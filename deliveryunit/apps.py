@@ -6,5 +6,8 @@ class DeliveryUnitConfig(AppConfig):
     verbose_name = "Delivery Unit"
 
     def ready(self) -> None:
-        # The document kinds this package builds itself register with the pipeline.
-        from . import pm_note  # noqa: F401
+        # The pipeline queues requests through the build task, which calls the pipeline: it is
+        # connected here rather than imported there, so neither module imports the other.
+        from . import documents, tasks
+
+        documents.connect_queue(tasks.build_document.delay)

@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-from . import worker  # noqa: F401  (its signal handlers warm each worker's chart browser)
+import deliveryunit.worker  # noqa: F401  (its signal handlers warm each worker's chart browser)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deliveryunit.settings")
 

@@ -1,11 +1,16 @@
 """The document pipeline every document kind uses.
 
-A request validates what the document is about (through the kind's builder), stores a queued
-GeneratedDocument and, once the transaction commits, hands its id to a Celery task. The task
-(run_build) is safe to run twice: only a queued build is started; the file is written under a
-temporary name and moved into place, and the row is marked done in a transaction only if the
-build is still the running one. A build left "running" by a dead worker is failed by
-sweep_stuck(). Builders for each kind register themselves here; this module knows no app.
+A request validates what the document is about (through the kind's builder, as the principal
+who asked: a user or access.SYSTEM), stores a queued GeneratedDocument and, once the transaction
+commits, hands its id to the build queue. The build (run_build) is safe to run twice: only a
+queued build is started; the file is written under a temporary name and moved into place, and
+the row is marked done in a transaction only if the build is still the running one. A build
+left "running" by a dead worker is failed by sweep_stuck().
+
+This module knows no app and no builder: each app registers its builders from its
+AppConfig.ready(), and requests are queued by kind. The queue is the Celery task in
+deliveryunit.tasks, connected by DeliveryUnitConfig.ready() (the task calls run_build, so this
+module does not import it). What builders draw with is in deliveryunit.rendering.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,10 +26,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import ACTIVE_BUILD_STATUSES, DocumentStatus, GeneratedDocument
@@ -39,6 +42,8 @@ ALREADY_BUILDING = (
 UNKNOWN_KIND = "There is no such kind of document."
 UNSUPPORTED_FORMAT = "This document cannot be built in that format."
 BUILD_FAILED = "The document could not be built: {reason}"
+# Not for users: a caller that passes no principal is a defect, never a request to skip checks.
+NO_PRINCIPAL = "A document is asked for by a user or by access.SYSTEM, never by no one."
 STUCK_REASON = "The build stopped without finishing (the worker building it stopped or timed out)."
 
 # A build still running this long after it started is failed by the sweep (the worker's own
@@ -72,7 +77,9 @@ class Builder(Protocol):
     formats: tuple[str, ...]
 
     def describe(self, subject: dict[str, Any], user: Any) -> Subject:
-        """Validate a request; raise DocumentRefused (or Http404 for out-of-scope ids)."""
+        """Validate a request made by `user` (a user or access.SYSTEM, never None), deciding
+        what it may ask for through deliveryunit.access; raise DocumentRefused (or Http404 for
+        out-of-scope ids)."""
 
     def build(self, document: GeneratedDocument, progress: Callable[[int], None]) -> bytes:
         """The finished file's bytes."""
@@ -93,12 +100,34 @@ def builder_for(kind: str) -> Builder:
         raise DocumentRefused(UNKNOWN_KIND) from None
 
 
+# --- the queue ----------------------------------------------------------------------------
+
+_queue: Callable[[int], Any] | None = None
+
+
+def connect_queue(queue: Callable[[int], Any]) -> None:
+    """Set what hands a stored request's id on to be built: deliveryunit.tasks.build_document's
+    delay, which sends it to a worker or, with no broker, builds it in this process at once."""
+    global _queue
+    _queue = queue
+
+
+def _enqueue(document_id: int) -> None:
+    if _queue is None:
+        raise ImproperlyConfigured("The document pipeline has no queue: is deliveryunit installed?")
+    _queue(document_id)
+
+
 # --- requesting ---------------------------------------------------------------------------
 
 
 def document_request(
     *, kind: str, format: str, subject: dict[str, Any], by: Any
 ) -> GeneratedDocument:
+    """Validate and store a request by `by` (a user, or access.SYSTEM for the workbench's own
+    builds) and queue it once the transaction commits."""
+    if by is None:
+        raise ValueError(NO_PRINCIPAL)
     builder = builder_for(kind)
     if format not in builder.formats:
         raise DocumentRefused(UNSUPPORTED_FORMAT)
@@ -120,12 +149,6 @@ def document_request(
         raise DocumentRefused(ALREADY_BUILDING) from None
     transaction.on_commit(lambda: _enqueue(document.pk))
     return document
-
-
-def _enqueue(document_id: int) -> None:
-    from .tasks import build_document
-
-    build_document.delay(document_id)
 
 
 # --- building -----------------------------------------------------------------------------
@@ -232,142 +255,3 @@ def sweep_stuck(now: Any = None) -> int:
         _fail(document_id, STUCK_REASON)
         count += 1
     return count
-
-
-# --- rendering helpers for builders -------------------------------------------------------
-
-_STATIC_ROOTS = [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])] + [
-    Path(settings.STATIC_ROOT)
-]
-
-
-def _static_file(url: str) -> bytes | None:
-    prefix = "static:"
-    if not url.startswith(prefix):
-        return None
-    relative = url[len(prefix) :].lstrip("/")
-    for root in _STATIC_ROOTS:
-        candidate = (root / relative).resolve()
-        if candidate.is_file() and candidate.is_relative_to(root.resolve()):
-            return candidate.read_bytes()
-    return None
-
-
-def static_only_fetcher() -> Any:
-    """A WeasyPrint URL fetcher that serves the app's own static files (as static:/path) and
-    nothing else: no file:// paths, no network."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class StaticOnlyFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-            body = _static_file(url)
-            if body is None:
-                raise ValueError(f"Documents may only use the app's own static files: {url!r}")
-            return URLFetcherResponse(url, body=body)
-
-    return StaticOnlyFetcher()
-
-
-def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(template_name, context)
-    return HTML(string=html, base_url="static:/", url_fetcher=static_only_fetcher()).write_pdf()
-
-
-_kaleido_lock = threading.Lock()
-_kaleido_started = False
-
-
-def _figure_image(figure: dict[str, Any], fmt: str, width: int, height: int, scale: int) -> bytes:
-    """A static image of a plotly figure dict (the same dict the pages draw). One headless
-    browser is kept warm for the life of the process rather than started per chart."""
-    global _kaleido_started
-    import kaleido
-    import plotly.graph_objects as go
-
-    with _kaleido_lock:
-        if not _kaleido_started:
-            kaleido.start_sync_server(silence_warnings=True)
-            _kaleido_started = True
-        return go.Figure(figure).to_image(format=fmt, width=width, height=height, scale=scale)
-
-
-def figure_svg(figure: dict[str, Any], width: int = 900, height: int = 380) -> str:
-    return _figure_image(figure, "svg", width, height, 1).decode("utf-8")
-
-
-def figure_png(figure: dict[str, Any], width: int = 900, height: int = 380) -> bytes:
-    """For Word, which does not draw SVG everywhere: twice the pixels for print."""
-    return _figure_image(figure, "png", width, height, 2)
-
-
-# --- Word ---------------------------------------------------------------------------------
-
-
-def _field(run: Any, instruction: str) -> None:
-    """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the document out."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    text = OxmlElement("w:instrText")
-    text.set(qn("xml:space"), "preserve")
-    text.text = instruction
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    placeholder = OxmlElement("w:t")
-    placeholder.text = "1"
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    for element in (begin, text, separate, placeholder, end):
-        run._r.append(element)
-
-
-def word_document(document: GeneratedDocument) -> Any:
-    """A python-docx Document with the marking in the header and footer, and "version N, data
-    as at ..., page X of Y" in the footer."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Arial"
-    style.font.size = Pt(10)
-    section = doc.sections[0]
-    header = section.header.paragraphs[0]
-    header.text = document.marking
-    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    header.runs[0].bold = True
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    as_at = f", data as at {document.data_as_at:%d %B %Y}" if document.data_as_at else ""
-    footer.add_run(f"{document.marking} | Version {document.version}{as_at} | Page ")
-    _field(footer.add_run(), "PAGE")
-    footer.add_run(" of ")
-    _field(footer.add_run(), "NUMPAGES")
-    return doc
-
-
-def word_table(doc: Any, headers: list[str], rows: list[list[Any]], widths: Any = None) -> Any:
-    table = doc.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = str(text)
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = "" if value is None else str(value)
-    return table
-
-
-def word_bytes(doc: Any) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()

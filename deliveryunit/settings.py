@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "assessments",
     "stocktakes",
     "reviews",
+    "portfolio",
 ]
 
 MIDDLEWARE = [
@@ -226,7 +227,7 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 # first three days of each month and builds only on the first working day.
 CELERY_BEAT_SCHEDULE = {
     "monthly-pm-note": {
-        "task": "deliveryunit.tasks.build_monthly_pm_note",
+        "task": "portfolio.tasks.build_monthly_pm_note",
         "schedule": crontab(minute=0, hour=7, day_of_month="1-3"),
     },
     "sweep-stuck-documents": {

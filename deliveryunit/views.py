@@ -2,11 +2,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
-
-from . import home as home_sections
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -17,20 +14,6 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["failure_limit"] = settings.AXES_FAILURE_LIMIT
         return context
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "deliveryunit/home.html",
-        {
-            "nav_home": True,
-            "sections": home_sections.sections_for(request.user),
-            "scope_description": home_sections.scope_description(request.user),
-            "role_summary": home_sections.ROLE_SUMMARY.get(request.user.role, ""),
-        },
-    )
 
 
 @login_not_required

@@ -3,7 +3,7 @@
 Exporting the first plotly chart starts a headless Chromium (seconds on a busy machine); every
 later chart in the same process reuses it (a tenth of a second or so). So each process that
 builds documents starts that browser as soon as it is up, in the background, rather than making
-the first document of the day wait for it. The browser is documents.figure_svg's own, so builds
+the first document of the day wait for it. The browser is rendering.figure_svg's own, so builds
 simply find it already running; a build that arrives during the warm-up waits on its lock.
 
 Which process builds depends on the pool: the prefork pool builds in its child processes
@@ -57,11 +57,11 @@ def warm_chart_browser() -> float:
     """Start this process's chart browser by drawing one small figure; returns the seconds it
     took. Failures are logged, not raised: a build that needs a chart tries again and, if the
     browser cannot start, the report shows the chart's figures as a table."""
-    from . import documents
+    from .rendering import figure_svg
 
     started = time.monotonic()
     try:
-        documents.figure_svg(_WARM_UP_FIGURE, width=200, height=120)
+        figure_svg(_WARM_UP_FIGURE, width=200, height=120)
     except Exception:
         log.exception("The chart browser could not be started; charts will be retried per build")
     elapsed = time.monotonic() - started
@@ -134,9 +134,9 @@ def _register_test_builder() -> None:
     if not settings.DEBUG:
         log.warning("%s is ignored with DEBUG off", TEST_SLOW_ENV)
         return
-    from . import documents
+    from .documents import register
 
-    documents.register(SlowTestBuilder(Path(release)))
+    register(SlowTestBuilder(Path(release)))
 
 
 def _tiny_pdf(text: str) -> bytes:

@@ -1,6 +1,7 @@
 """The one place charts are built: plotly figure dicts for the web page (rendered by plotly.js
-from our static files) and, later, for static images in documents, so a chart in a PDF is the
-same chart as on screen.
+from our static files) and for static images in documents, so a chart in a PDF is the same
+chart as on screen. Sparklines are figures too; documents draw them as small inline SVG from
+the same figure (sparkline_svg), because exporting dozens through the chart browser is slow.
 
 Every series is told apart by more than colour (dash style, marker symbol, fill), using the
 Okabe-Ito colour-blind-safe palette. Plotly renders names, hover text and annotations as a
@@ -53,6 +54,14 @@ EARLIER_DASHES = ("dot", "longdash", "longdashdot")
 
 # Options for Plotly.newPlot on the page; not part of the figure.
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
+
+# Sparklines: their size in pixels (on the page and in documents), the latest value's dot, the
+# inset of the SVG drawing so lines at the edges are not clipped, and plotly's dash names as SVG.
+SPARK_WIDTH = 160
+SPARK_HEIGHT = 40
+SPARK_DOT = 4
+_SPARK_PAD = 3
+_SVG_DASHES = {"solid": None, "dot": "2,2", "dash": "6,3"}
 
 _HOVER_VALUE = "%{y:,.2~f}"
 _HOVER_FORMAT = {periods.MONTHLY: "%b %Y", periods.QUARTERLY: "%Y Q%q", periods.ANNUAL: "%Y"}
@@ -183,14 +192,19 @@ def sparkline_figure(series: MeasureSeries) -> dict[str, Any]:
                 "name": NAME_ACTUAL,
                 "x": [_iso(a.period) for a in actuals],
                 "y": [float(a.value) for a in actuals],
-                "mode": "lines",
+                "mode": "lines+markers",
                 "line": {"color": BLACK, "width": 1.5},
+                # A dot on the latest value only: where the measure stands now.
+                "marker": {
+                    "color": BLACK,
+                    "size": [0] * (len(actuals) - 1) + [SPARK_DOT],
+                },
             }
         )
     layout = {
         "template": {},
-        "height": 40,
-        "width": 160,
+        "height": SPARK_HEIGHT,
+        "width": SPARK_WIDTH,
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "showlegend": False,
         "hovermode": False,
@@ -200,6 +214,63 @@ def sparkline_figure(series: MeasureSeries) -> dict[str, Any]:
         "plot_bgcolor": "rgba(0,0,0,0)",
     }
     return {"data": traces, "layout": layout}
+
+
+def sparkline_svg(series: MeasureSeries) -> str:
+    """The sparkline figure as a small inline SVG for documents: each trace of
+    sparkline_figure drawn as a polyline in its own colour, width and dash, and its markers as
+    dots, on the same unpadded axes. Only numbers and our own colours go into it, so there is
+    nothing to escape. Empty when there is nothing to draw."""
+    figure = sparkline_figure(series)
+    traces = [
+        (
+            trace,
+            [
+                (date.fromisoformat(x), float(y))
+                for x, y in zip(trace["x"], trace["y"], strict=True)
+            ],
+        )
+        for trace in figure["data"]
+    ]
+    points = [point for _, trace_points in traces for point in trace_points]
+    if not points:
+        return ""
+    width, height = figure["layout"]["width"], figure["layout"]["height"]
+    first = min(day for day, _ in points)
+    span_days = max((max(day for day, _ in points) - first).days, 1)
+    low = min(value for _, value in points)
+    span_value = (max(value for _, value in points) - low) or 1.0
+
+    def xy(day: date, value: float) -> tuple[str, str]:
+        x = _SPARK_PAD + (width - 2 * _SPARK_PAD) * (day - first).days / span_days
+        y = height - _SPARK_PAD - (height - 2 * _SPARK_PAD) * (value - low) / span_value
+        return f"{x:.1f}", f"{y:.1f}"
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">'
+    ]
+    for trace, trace_points in traces:
+        line = trace["line"]
+        if "lines" in trace["mode"] and len(trace_points) > 1:
+            path = " ".join(",".join(xy(day, value)) for day, value in trace_points)
+            dash = _SVG_DASHES.get(line.get("dash", "solid"))
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{line["color"]}" '
+                f'stroke-width="{line["width"]}"'
+                + (f' stroke-dasharray="{dash}"' if dash else "")
+                + "/>"
+            )
+        marker = trace.get("marker")
+        if "markers" in trace["mode"] and marker:
+            for (day, value), size in zip(trace_points, marker["size"], strict=True):
+                if size:
+                    x, y = xy(day, value)
+                    parts.append(
+                        f'<circle cx="{x}" cy="{y}" r="{size / 2:g}" fill="{marker["color"]}"/>'
+                    )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def table_rows(series: MeasureSeries, performance: Performance) -> list[dict[str, Any]]:

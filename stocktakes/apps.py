@@ -6,5 +6,8 @@ class StocktakesConfig(AppConfig):
     verbose_name = "Stocktakes and task forces"
 
     def ready(self) -> None:
-        # The stocktake pack registers itself with the document pipeline.
-        from . import documents  # noqa: F401
+        from deliveryunit import documents as pipeline
+
+        from .documents import StocktakePackBuilder
+
+        pipeline.register(StocktakePackBuilder())

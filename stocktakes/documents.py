@@ -1,4 +1,5 @@
-"""The stocktake pack as a document kind: a PDF built through deliveryunit.documents.
+"""The stocktake pack as a document kind: a PDF built through deliveryunit.documents, and
+registered with it by StocktakesConfig.ready().
 
 A draft is built from the meeting as it stands (selectors.pack_contents) for the unit to check;
 an issued version is built from the contents frozen in its PackIssue, so its cover, agenda,
@@ -6,10 +7,10 @@ trackers and indicator table are exactly what was issued. Its charts and the ann
 from the measures' series as they stood on the meeting date (later actuals and trajectories
 agreed later left out), so they agree with the frozen table.
 
-Sparklines are small SVGs drawn here from the numbers rather than exported through kaleido:
-an export costs about half a second each under load, too slow for a dashboard of dozens,
-whereas drawing a polyline costs nothing and shows the same two lines (actuals against the
-current trajectory, as charts.sparkline_figure does on screen).
+Every chart in it comes from priorities.charts: the trajectory charts are the pages' figures
+exported through the chart browser; the dashboard's sparklines are charts.sparkline_svg, the
+sparkline figure drawn as inline SVG (an export costs about half a second each under load, too
+slow for a dashboard of dozens).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.dateformat import format as date_format
 
-from deliveryunit import access, documents
+from deliveryunit import access, documents, rendering
 from deliveryunit.models import (
     DocumentFormat,
     DocumentKind,
@@ -32,11 +33,12 @@ from deliveryunit.models import (
     GeneratedDocument,
 )
 from priorities import performance as perf
-from priorities.charts import measure_figure, planned_path, table_rows
+from priorities.charts import measure_figure, sparkline_svg, table_rows
 from priorities.models import Priority
 from priorities.selectors import measure_series_for_priorities, with_measure_data
 from priorities.series import MeasureSeries
 
+from . import selectors
 from .models import Meeting, PackIssue
 
 log = logging.getLogger(__name__)
@@ -60,10 +62,6 @@ STATUS_CLASS = {
     perf.WITHIN_TOLERANCE: "rag rag--amber-green",
     perf.OFF_TRACK: "rag rag--red",
 }
-
-SPARK_WIDTH = 160
-SPARK_HEIGHT = 40
-_SPARK_PAD = 3
 
 
 # --- content ----------------------------------------------------------------------------------
@@ -150,48 +148,6 @@ def trimmed(series: MeasureSeries, as_at: date) -> MeasureSeries:
     )
 
 
-def sparkline_svg(
-    series: MeasureSeries, width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT
-) -> str:
-    """A tiny chart of the actuals (solid black) against the current trajectory (dotted blue),
-    no axes. Only numbers go into it, so there is nothing to escape."""
-    plan = [(p.period, float(p.value)) for p in planned_path(series)]
-    actuals = [(a.period, float(a.value)) for a in sorted(series.actuals, key=lambda a: a.period)]
-    points = plan + actuals
-    if not points:
-        return ""
-    first = min(day for day, _ in points)
-    last = max(day for day, _ in points)
-    low = min(value for _, value in points)
-    high = max(value for _, value in points)
-    span_days = max((last - first).days, 1)
-    span_value = (high - low) or 1.0
-
-    def xy(day: date, value: float) -> str:
-        x = _SPARK_PAD + (width - 2 * _SPARK_PAD) * (day - first).days / span_days
-        y = height - _SPARK_PAD - (height - 2 * _SPARK_PAD) * (value - low) / span_value
-        return f"{x:.1f},{y:.1f}"
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}">'
-    ]
-    if len(plan) > 1:
-        line = " ".join(xy(d, v) for d, v in plan)
-        parts.append(
-            f'<polyline points="{line}" fill="none" stroke="#0072B2" stroke-width="1" '
-            'stroke-dasharray="2,2"/>'
-        )
-    if len(actuals) > 1:
-        line = " ".join(xy(d, v) for d, v in actuals)
-        parts.append(f'<polyline points="{line}" fill="none" stroke="#000000" stroke-width="1.5"/>')
-    if actuals:
-        x, y = xy(*actuals[-1]).split(",")
-        parts.append(f'<circle cx="{x}" cy="{y}" r="2" fill="#000000"/>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 def _agenda(contents: dict[str, Any]) -> list[AgendaLine]:
     """Agenda items with their start times, counted on from the meeting's start while every
     earlier item has a time allowed."""
@@ -269,7 +225,7 @@ def _draw(chart: MeasureChart, as_at: date) -> None:
         return
     try:
         figure = measure_figure(chart.series, perf.assess(chart.series, as_at=as_at))
-        chart.svg = documents.figure_svg(figure)
+        chart.svg = rendering.figure_svg(figure)
     except Exception:
         log.exception("Chart for measure %s could not be drawn", chart.series.measure_id)
 
@@ -327,13 +283,8 @@ class StocktakePackBuilder:
         pk = _int(value)
         if pk is None:
             raise documents.DocumentRefused(UNKNOWN_MEETING)
-        if user is not None:
-            # Out of the user's scope, the meeting does not exist for them.
-            return access.get_for_user(meetings, user, pk=pk)
-        meeting = meetings.filter(pk=pk).first()
-        if meeting is None:
-            raise documents.DocumentRefused(UNKNOWN_MEETING)
-        return meeting
+        # Out of the principal's scope, the meeting does not exist for them.
+        return access.get_for_user(meetings, user, pk=pk)
 
     def _number(self, value: Any, meeting: Meeting) -> int | None:
         if value in ("", None, "draft"):
@@ -365,8 +316,6 @@ class StocktakePackBuilder:
         )
 
     def build(self, document: GeneratedDocument, progress: Callable[[int], None]) -> bytes:
-        from . import selectors
-
         meeting = (
             Meeting.objects.select_related("forum")
             .filter(pk=_int(document.subject.get("meeting")))
@@ -399,7 +348,7 @@ class StocktakePackBuilder:
             version=str(number) if number else DRAFT_VERSION,
             data_as_at=document.data_as_at,
         )
-        return documents.render_pdf(
+        return rendering.render_pdf(
             "documents/stocktake_pack.html",
             {"document": stamp, "pack": content, "wording": _wording()},
         )
@@ -414,6 +363,3 @@ def _wording() -> dict[str, str]:
         "no_tracker": NO_TRACKER,
         "no_outstanding": NO_OUTSTANDING,
     }
-
-
-documents.register(StocktakePackBuilder())

@@ -308,6 +308,59 @@ def test_sparkline_is_a_figure_plotly_accepts():
     assert charts.sparkline_figure(pledge(trajectories=[], actuals=[]))["data"] == []
 
 
+def test_sparkline_draws_actuals_against_the_plan_from_numbers_alone():
+    series = MeasureSeries(
+        measure_id=1,
+        name="<script>alert(1)</script>",
+        unit="%",
+        direction="higher",
+        frequency="monthly",
+        tolerance=1,
+        target_value=90,
+        target_date=date(2024, 1, 1),
+        deadline=None,
+        trajectories=[
+            TrajectorySeries(
+                1,
+                "Plan",
+                date(2023, 1, 1),
+                "",
+                [Point(date(2023, 1, 1), 60), Point(date(2023, 6, 1), 90)],
+                True,
+            )
+        ],
+        actuals=[ActualPoint(date(2023, m, 1), 60 + m, False) for m in range(1, 5)],
+    )
+    svg = charts.sparkline_svg(series)
+    assert svg.startswith("<svg")
+    assert svg.endswith("</svg>")
+    assert svg.count("<polyline") == 2  # the plan and the actuals
+    assert 'stroke-dasharray="2,2"' in svg  # the plan is dotted, not told apart by colour alone
+    assert "script" not in svg
+    empty = MeasureSeries(1, "Empty", "%", "higher", "monthly", 0, None, None, None)
+    assert charts.sparkline_svg(empty) == ""
+
+
+def test_sparkline_svg_draws_the_sparkline_figure():
+    # The pack's sparklines are the dashboard's figure drawn as SVG: each trace in its own
+    # colour and width, and the latest value's dot.
+    series = pledge()
+    figure = charts.sparkline_figure(series)
+    plan, actual = figure["data"]
+    assert actual["marker"]["size"][-1] == charts.SPARK_DOT
+    assert not any(actual["marker"]["size"][:-1])
+    svg = charts.sparkline_svg(series)
+    assert f'width="{charts.SPARK_WIDTH}" height="{charts.SPARK_HEIGHT}"' in svg
+    assert f'stroke="{plan["line"]["color"]}" stroke-width="1" stroke-dasharray="2,2"' in svg
+    assert f'stroke="{actual["line"]["color"]}" stroke-width="1.5"/>' in svg
+    assert svg.count("<circle") == 1
+    polylines = svg.split("<polyline")[1:]
+    assert [len(line.split('points="')[1].split('"')[0].split()) for line in polylines] == [
+        len(plan["x"]),
+        len(actual["x"]),
+    ]
+
+
 # --- the data table --------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from assessments import documents as report
 from assessments import services
 from assessments.models import AssessmentRound, AssessmentStatus
-from deliveryunit import documents
+from deliveryunit import access, documents
 from deliveryunit.models import Department, DocumentStatus, GeneratedDocument
 
 from .factories import ActualFactory, MeasureFactory, PriorityFactory, add_trajectory
@@ -70,7 +70,7 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory):
                 kind="delivery_report",
                 format=fmt,
                 subject={"round": december.pk, "department": home_office.pk},
-                by=None,
+                by=access.SYSTEM,
             )
             documents.run_build(document.pk)
             document.refresh_from_db()

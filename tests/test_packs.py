@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from deliveryunit import documents
+from deliveryunit import access, documents
 from deliveryunit.models import (
     DocumentDownload,
     DocumentKind,
@@ -25,7 +25,6 @@ from deliveryunit.models import (
     Role,
 )
 from priorities.models import IndicatorType
-from priorities.series import ActualPoint, MeasureSeries, Point, TrajectorySeries
 from stocktakes import documents as pack_documents
 from stocktakes import selectors, services, views_packs
 from stocktakes.models import (
@@ -507,7 +506,10 @@ def test_only_the_next_version_may_be_requested(world, cycle):
     assert refused.value.messages == [pack_documents.UNKNOWN_ISSUE]
     with pytest.raises(documents.DocumentRefused) as unknown:
         documents.document_request(
-            kind=DocumentKind.STOCKTAKE_PACK, format="pdf", subject={"meeting": "x"}, by=None
+            kind=DocumentKind.STOCKTAKE_PACK,
+            format="pdf",
+            subject={"meeting": "x"},
+            by=access.SYSTEM,
         )
     assert unknown.value.messages == [pack_documents.UNKNOWN_MEETING]
     with pytest.raises(documents.DocumentRefused) as word:
@@ -515,7 +517,7 @@ def test_only_the_next_version_may_be_requested(world, cycle):
             kind=DocumentKind.STOCKTAKE_PACK,
             format="docx",
             subject={"meeting": cycle["meeting"].pk},
-            by=None,
+            by=access.SYSTEM,
         )
     assert word.value.messages == [documents.UNSUPPORTED_FORMAT]
     assert not GeneratedDocument.objects.exists()
@@ -533,39 +535,3 @@ def test_the_contents_frozen_are_the_selectors_contents_at_issue(
     ]
     assert issue.contents["outstanding"][0]["overdue"] is True
     assert cycle["overdue"].status == ActionStatus.OPEN
-
-
-# --- the sparkline ----------------------------------------------------------------------------
-
-
-def test_sparkline_draws_actuals_against_the_plan_from_numbers_alone():
-    series = MeasureSeries(
-        measure_id=1,
-        name="<script>alert(1)</script>",
-        unit="%",
-        direction="higher",
-        frequency="monthly",
-        tolerance=1,
-        target_value=90,
-        target_date=date(2024, 1, 1),
-        deadline=None,
-        trajectories=[
-            TrajectorySeries(
-                1,
-                "Plan",
-                date(2023, 1, 1),
-                "",
-                [Point(date(2023, 1, 1), 60), Point(date(2023, 6, 1), 90)],
-                True,
-            )
-        ],
-        actuals=[ActualPoint(date(2023, m, 1), 60 + m, False) for m in range(1, 5)],
-    )
-    svg = pack_documents.sparkline_svg(series)
-    assert svg.startswith("<svg")
-    assert svg.endswith("</svg>")
-    assert svg.count("<polyline") == 2  # the plan and the actuals
-    assert 'stroke-dasharray="2,2"' in svg  # the plan is dotted, not told apart by colour alone
-    assert "script" not in svg
-    empty = MeasureSeries(1, "Empty", "%", "higher", "monthly", 0, None, None, None)
-    assert pack_documents.sparkline_svg(empty) == ""

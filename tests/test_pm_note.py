@@ -2,6 +2,7 @@
 on the first working day of the month."""
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 
-from deliveryunit import documents, pm_note, tasks
+from deliveryunit import access, documents
 from deliveryunit.models import DocumentStatus, GeneratedDocument
+from portfolio import pm_note, tasks
 
 # With the database tests, so they run before any test that flushes the migrations' rows.
 pytestmark = pytest.mark.django_db
@@ -39,7 +41,7 @@ def note(django_db_setup, django_db_blocker, tmp_path_factory):
         load_priorities()
         load_assessments()
         result["content"] = pm_note.note_content(month)
-        for document in pm_note.request_monthly_note(month=month, by=None):
+        for document in pm_note.request_monthly_note(month=month, by=access.SYSTEM):
             documents.run_build(document.pk)
             document.refresh_from_db()
             result[document.format] = document
@@ -164,7 +166,135 @@ def test_monthly_task_does_nothing_on_other_days(db, today):
 def test_bad_month_is_refused(db):
     with pytest.raises(documents.DocumentRefused) as refused:
         documents.document_request(
-            kind="pm_note", format="pdf", subject={"month": "February"}, by=None
+            kind="pm_note", format="pdf", subject={"month": "February"}, by=access.SYSTEM
         )
     assert refused.value.messages == [pm_note.BAD_MONTH]
     assert not GeneratedDocument.objects.exists()
+
+
+# --- the note's figures, against a portfolio whose answers are known ---------------------------
+
+KNOWN_MONTH = date(2025, 4, 1)
+# One monthly measure each (higher is better, tolerance 2), all on this plan.
+KNOWN_PLAN = [(date(2025, 1, 1), 50), (date(2025, 2, 1), 52), (date(2025, 3, 1), 54)]
+KNOWN_TOLERANCE = 2
+# code: the March 2025 actual (None: no data), the likelihood in the June 2024 and December 2024
+# rounds (both published), and in the March 2025 round (still a draft, so never in the note).
+KNOWN = {
+    "KN1": (56, "AG", "G", "R"),
+    "KN2": (53, "AG", "R", "R"),
+    "KN3": (40, "", "AR", ""),
+    "KN4": (None, "G", "G", "AR"),
+}
+# Worked out by hand from KNOWN, not by the note's code: 56 beats the plan of 54 (on track); 53
+# is 1 below it, inside the tolerance of 2; 40 is 14 below (off track); KN4 has no actual.
+KNOWN_STATUS_COUNTS = {"On track": 1, "Within tolerance": 1, "Off track": 1, "No data": 1}
+# The December 2024 round's likelihoods (the draft round's would give R 2, AR 2, G 0).
+KNOWN_LIKELIHOOD_COUNTS = {"Red": 1, "Amber-Red": 1, "Amber-Green": 0, "Green": 2}
+# KN2 is red and worse than in June; KN3 is off track and amber-red. KN1 improved; KN4 held.
+KNOWN_ATTENTION = {"KN2", "KN3"}
+KNOWN_LATEST = {"KN2": "53% (2025-03) vs 54%", "KN3": "40% (2025-03) vs 54%"}
+
+
+@pytest.fixture(scope="module")
+def known_note(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The April 2025 note on the KNOWN portfolio, as PDF text and as a Word document."""
+    from assessments.models import AssessmentRound, RoundStatus
+
+    from .factories import ActualFactory, MeasureFactory, PriorityFactory, add_trajectory
+    from .matrix_assessments import assess, make_round
+
+    media = tmp_path_factory.mktemp("media")
+    result = {}
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        priorities = {}
+        for code, (actual, *_likelihoods) in KNOWN.items():
+            priority = PriorityFactory(code=code, title=f"Known {code[-1]}")
+            measure = MeasureFactory(priority=priority, tolerance=KNOWN_TOLERANCE)
+            add_trajectory(measure, KNOWN_PLAN)
+            if actual is not None:
+                ActualFactory(measure=measure, period=date(2025, 3, 1), value=actual)
+            priorities[code] = priority
+        rounds = [
+            make_round(name, day, priorities.values())
+            for name, day in [
+                ("June 2024", date(2024, 6, 30)),
+                ("December 2024", date(2024, 12, 31)),
+                ("March 2025", date(2025, 3, 31)),
+            ]
+        ]
+        for code, (_actual, *likelihoods) in KNOWN.items():
+            for round_, likelihood in zip(rounds, likelihoods, strict=True):
+                if likelihood:
+                    assess(round_, priorities[code], f"- - - - {likelihood}")
+        AssessmentRound.objects.filter(pk__in=[r.pk for r in rounds[:2]]).update(
+            status=RoundStatus.PUBLISHED
+        )
+        for document in pm_note.request_monthly_note(month=KNOWN_MONTH, by=access.SYSTEM):
+            documents.run_build(document.pk)
+            document.refresh_from_db()
+            assert document.status == DocumentStatus.DONE, document.error
+            result[document.format] = Path(document.file.path).read_bytes()
+        transaction.set_rollback(True)
+    reader = PdfReader(io.BytesIO(result["pdf"]))
+    result["pdf_text"] = _flat(" ".join(page.extract_text() for page in reader.pages))
+    result["word"] = Document(io.BytesIO(result["docx"]))
+    return result
+
+
+def test_pdf_note_counts_priorities_by_status_and_by_likelihood(known_note):
+    text = known_note["pdf_text"]
+    for label, count in KNOWN_STATUS_COUNTS.items():
+        assert re.search(rf"(?<![\w-]){label}: (\d+)", text).group(1) == str(count), label
+    for label, count in KNOWN_LIKELIHOOD_COUNTS.items():
+        # "Green" must not be found in "Amber-Green".
+        found = re.search(rf"(?<![\w-]){label} \([A-Z]+\): (\d+)", text)
+        assert found.group(1) == str(count), label
+
+
+def test_pdf_note_names_the_priorities_that_need_attention(known_note):
+    text = known_note["pdf_text"]
+    section = text[text.index("Needs your attention") : text.index("Latest vs trajectory")]
+    assert set(re.findall(r"\bKN\d\b", section)) == KNOWN_ATTENTION
+
+
+def test_pdf_note_gives_a_priority_s_latest_value_against_its_plan(known_note):
+    for latest in KNOWN_LATEST.values():
+        assert latest in known_note["pdf_text"]
+
+
+def _counts(paragraph: str, prefix: str) -> dict[str, int]:
+    """The counts of a headline such as "Prefix: Label 1; Other label 2." by label."""
+    assert paragraph.startswith(prefix)
+    assert paragraph.endswith(".")
+    pairs = paragraph[len(prefix) : -1].split("; ")
+    return {label: int(count) for label, count in (pair.rsplit(" ", 1) for pair in pairs)}
+
+
+def test_word_note_counts_priorities_by_status_and_by_likelihood(known_note):
+    paragraphs = [p.text for p in known_note["word"].paragraphs]
+    (status,) = [p for p in paragraphs if p.startswith("Priorities against trajectory: ")]
+    (likelihood,) = [p for p in paragraphs if p.startswith("Likelihood of delivery ")]
+    assert _counts(status, "Priorities against trajectory: ") == KNOWN_STATUS_COUNTS
+    assert (
+        _counts(likelihood, "Likelihood of delivery (latest published round): ")
+        == KNOWN_LIKELIHOOD_COUNTS
+    )
+
+
+def test_word_note_names_the_priorities_that_need_attention(known_note):
+    bullets = [p.text for p in known_note["word"].paragraphs if p.style.name == "List Bullet"]
+    assert {bullet.split(" ")[0] for bullet in bullets} == KNOWN_ATTENTION
+    (red,) = [bullet for bullet in bullets if bullet.startswith("KN2 ")]
+    assert "worsened from AG" in red
+
+
+def test_word_note_gives_each_priority_s_latest_value_against_its_plan(known_note):
+    (table,) = known_note["word"].tables
+    rows = {row.cells[0].text.split(" ")[0]: [c.text for c in row.cells] for row in table.rows[1:]}
+    assert set(rows) == set(KNOWN)
+    for code, latest in KNOWN_LATEST.items():
+        assert rows[code][2] == latest
+    assert rows["KN3"][3] == "Off track"
+    assert rows["KN2"][5] == "Red"
+    assert rows["KN4"][3] == "No data"

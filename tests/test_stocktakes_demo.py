@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from deliveryunit import access
 from deliveryunit import demo as foundation
 from priorities import demo as portfolio
 from priorities.models import Actual, Measure, Priority
@@ -51,13 +52,13 @@ def _counts():
 def loaded(db):
     foundation.load_foundation()
     portfolio.load_priorities()
-    demo.load_stocktakes()
+    demo.load_stocktakes(by=access.SYSTEM)
 
 
 def test_loading_twice_changes_nothing(loaded):
     before = _counts()
     assert before["Forum"] == 2
-    demo.load_stocktakes()
+    demo.load_stocktakes(by=access.SYSTEM)
     assert _counts() == before
 
 
@@ -139,7 +140,7 @@ def test_loading_builds_the_2003_pack_and_sends_the_minutes(
     foundation.load_foundation()
     portfolio.load_priorities()
     with django_capture_on_commit_callbacks(execute=True):
-        demo.load_stocktakes()
+        demo.load_stocktakes(by=access.SYSTEM)
     issue = PackIssue.objects.get(meeting__forum__name=demo.ASYLUM_FORUM)
     issue.document.refresh_from_db()
     assert issue.document.status == DocumentStatus.DONE

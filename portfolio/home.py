@@ -1,6 +1,6 @@
 """What the home page offers each user: their access, and the parts of the routine they use.
 
-This is the top of the project package, so it may read from every app.
+The portfolio app is the roof of the project, so it may read from every app.
 """
 
 from dataclasses import dataclass
@@ -8,10 +8,9 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
+from deliveryunit import access
+from deliveryunit.models import Role
 from priorities.selectors import priority_count_for_user
-
-from . import access
-from .models import Role
 
 ROLE_SUMMARY = {
     Role.ANALYST: "You can create and edit priorities, data and judgements, and build documents.",

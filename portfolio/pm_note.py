@@ -1,5 +1,7 @@
 """The monthly note to the Prime Minister: two pages on the whole portfolio, built from the
-stored data. This is the top of the project package, so it reads from every app."""
+stored data. The portfolio app is the roof of the project, so it reads from every app. The
+builder is registered with the pipeline by PortfolioConfig.ready(); the monthly build is
+queued by portfolio.tasks.build_monthly_pm_note, as access.SYSTEM."""
 
 from __future__ import annotations
 
@@ -10,17 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.http import Http404
 from django.utils import timezone
 
 from assessments.models import Assessment, RoundStatus
+from deliveryunit import access, documents, rendering
+from deliveryunit.models import DocumentFormat, DocumentKind, GeneratedDocument
 from priorities import performance as perf
 from priorities import periods
 from priorities.charts import format_value
 from priorities.models import Priority
 from priorities.selectors import measure_series_for_priorities, with_measure_data
-
-from . import documents
-from .models import DocumentFormat, DocumentKind, GeneratedDocument
 
 BAD_MONTH = "Choose a month for the note, as YYYY-MM."
 NOT_YET_RECORDED = (
@@ -185,6 +187,9 @@ class PMNoteBuilder:
     formats = (DocumentFormat.DOCX, DocumentFormat.PDF)
 
     def describe(self, subject: dict[str, Any], user: Any) -> documents.Subject:
+        if not access.sees_all_departments(user):
+            # The note is about the whole portfolio: for a scoped principal it does not exist.
+            raise Http404
         month = parse_month(subject.get("month", ""))
         return documents.Subject(
             key=f"month={month:%Y-%m}",
@@ -217,14 +222,14 @@ class PMNoteBuilder:
         content = note_content(parse_month(document.subject["month"]))
         progress(60)
         if document.format == DocumentFormat.PDF:
-            return documents.render_pdf(
+            return rendering.render_pdf(
                 "documents/pm_note.html", {"document": document, "note": content}
             )
         return _word(document, content)
 
 
 def _word(document: GeneratedDocument, note: NoteContent) -> bytes:
-    doc = documents.word_document(document)
+    doc = rendering.word_document(document)
     doc.add_heading(document.title, level=1)
     doc.add_heading("Headlines", level=2)
     doc.add_paragraph(
@@ -260,7 +265,7 @@ def _word(document: GeneratedDocument, note: NoteContent) -> bytes:
                     (line.likelihood_label or "Not assessed") if index == 0 else "",
                 ]
             )
-    documents.word_table(
+    rendering.word_table(
         doc,
         ["Priority", "Measure", "Latest vs trajectory", "Status", "Change", "Likelihood"],
         rows,
@@ -269,14 +274,12 @@ def _word(document: GeneratedDocument, note: NoteContent) -> bytes:
     doc.add_paragraph(note.overdue_actions_note)
     doc.add_heading("Forthcoming stocktakes", level=2)
     doc.add_paragraph(note.stocktakes_note)
-    return documents.word_bytes(doc)
-
-
-documents.register(PMNoteBuilder())
+    return rendering.word_bytes(doc)
 
 
 def request_monthly_note(*, month: date, by: Any) -> list[GeneratedDocument]:
-    """Queue the note for `month` in both formats; a format already being built is skipped."""
+    """Queue the note for `month` in both formats, asked for by `by` (a user, or access.SYSTEM
+    on the schedule); a format already being built is skipped."""
     queued = []
     for fmt in PMNoteBuilder.formats:
         try:
