@@ -11,15 +11,19 @@ Timestamps of what people did (created, saved, issued) always use the real time.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .models import Workbench
 
-# Read at most this often per process: the setting changes only when demo data is loaded.
+# Outside a request (tasks, commands), read at most this often per process: the setting changes
+# only when demo data is loaded. Each request reads it afresh once (ClockMiddleware), so a page
+# runs the same queries however soon after another it is served.
 _TTL_SECONDS = 5.0
 _cached: tuple[float, date | None] | None = None
 
@@ -56,3 +60,14 @@ def forget() -> None:
 @receiver(post_delete, sender=Workbench)
 def _changed(**kwargs: object) -> None:
     forget()
+
+
+class ClockMiddleware:
+    """Read the business date once per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        forget()
+        return self.get_response(request)

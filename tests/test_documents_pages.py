@@ -136,7 +136,7 @@ def test_list_queries_do_not_grow_with_the_documents(
     for index in range(count):
         make_document(world.own if index % 2 else None, requested_by=world.users["analyst"])
     client.force_login(world.users["analyst"])
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("documents:list"))
     assert response.status_code == 200
     assert len(_titles(response)) == count
@@ -148,7 +148,7 @@ def test_list_queries_for_an_official_do_not_grow(
     for _ in range(200):
         make_document(world.own)
     client.force_login(world.users["official"])
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("documents:list"))
     assert len(_titles(response)) == 200
 
