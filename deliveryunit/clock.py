@@ -13,13 +13,15 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from django.core.signals import request_started
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from .models import Workbench
 
-# Read at most this often per process: the setting changes only when demo data is loaded.
+# Read once per request (see _new_request) and, outside requests (Celery tasks, commands), at
+# most this often per process: the setting changes only when demo data is loaded.
 _TTL_SECONDS = 5.0
 _cached: tuple[float, date | None] | None = None
 
@@ -55,4 +57,12 @@ def forget() -> None:
 @receiver(post_save, sender=Workbench)
 @receiver(post_delete, sender=Workbench)
 def _changed(**kwargs: object) -> None:
+    forget()
+
+
+@receiver(request_started)
+def _new_request(**kwargs: object) -> None:
+    # Each request reads the date afresh, once: a change made by another process (load_demo, the
+    # admin in another worker) is seen at once, and every request runs the same queries however
+    # soon it follows the last (query-count bounds compare requests).
     forget()

@@ -115,3 +115,22 @@ def test_the_scheduled_note_runs_on_real_days_for_the_as_at_month(world, as_at, 
     ids = tasks.build_monthly_pm_note()
     keys = set(GeneratedDocument.objects.filter(pk__in=ids).values_list("subject_key", flat=True))
     assert keys == {"month=2023-10"}
+
+
+def test_each_request_reads_the_date_afresh_once(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Workbench.objects.create(as_at=None)
+    client.force_login(world.users["analyst"])
+
+    def workbench_reads() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/")
+        return sum('"deliveryunit_workbench"' in q["sql"] for q in captured)
+
+    assert workbench_reads() == 1
+    assert workbench_reads() == 1
+    # As another process would set it: no signal reaches this one.
+    Workbench.objects.update(as_at=date(2023, 10, 31))
+    assert "treats 31 October 2023 as today" in client.get("/").text
