@@ -266,7 +266,7 @@ class AssessmentSpec:
 
 HEALTH_CODES = ["DH-AE-4H", "DH-RTT-18W"]
 
-# Each dated the end of its month: the snapshot then holds the figures the unit had on that day.
+# Each dated the last day of its month; the snapshot judges the figures for periods up to it.
 HEALTH_ROUNDS = [
     ("December 2022", date(2022, 12, 31)),
     ("June 2023", date(2023, 6, 30)),
