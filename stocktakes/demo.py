@@ -52,7 +52,7 @@ TASK_FORCE_PRIORITY = "TF-EOL-1"
 HEALTH_FORUM = "Prime Minister's stocktake: urgent and planned care"
 BACKLOG_FORUM = "Prime Minister's stocktake: legacy asylum backlog"
 
-ILLUSTRATIVE = (
+TASK_FORCE_FIGURES = (
     "Illustrative figures made up for the demo, not published statistics: they show how a "
     "task force's lead indicator is tracked."
 )
@@ -906,7 +906,7 @@ def _task_force_priority(departments: dict[str, Department], by: Any) -> Priorit
             direction=Direction.LOWER,
             frequency=Frequency.QUARTERLY,
             indicator_type=IndicatorType.LEAD,
-            source=ILLUSTRATIVE,
+            source=TASK_FORCE_FIGURES,
             target_value=Decimal("10"),
             target_date=date(2020, 1, 1),
             tolerance=Decimal("0.3"),
@@ -926,7 +926,7 @@ def _task_force_priority(departments: dict[str, Department], by: Any) -> Priorit
                 measure=measure,
                 by=by,
                 data=priority_services.ActualData(
-                    period=period, value=value, source="Illustrative", note=ILLUSTRATIVE
+                    period=period, value=value, source="Illustrative", note=TASK_FORCE_FIGURES
                 ),
             )
     return priority
