@@ -1,5 +1,12 @@
-"""Demo assessments: the seed's asylum example over three published rounds, and a current round
-in draft for the rest of the demo portfolio.
+"""Demo assessments: the seed's asylum example over three published rounds (2002-2003); the
+Health priorities judged in December 2022 and June 2023 (published), each round dated when the
+data it judges existed; and an open round, October 2023, dated the demo's "as at" date, with
+judgements in progress for the current portfolio. Past-era priorities are inactive, so the open
+round leaves them out (see deliveryunit.demo for how the demo treats its eras).
+
+Judgements, rationales, narratives and key challenges written for the demo say they are
+illustrative; the asylum ratings, the December 2003 narrative and its key challenges are the
+seed's, and performance commentaries state published figures.
 
 The judgements of the asylum rounds are the seed's "Regular assessment and follow-up" table,
 cell for cell. Two readings of that table: its middle column is headed "July 02" but sits
@@ -20,6 +27,7 @@ from datetime import date
 
 from django.db import transaction
 
+from deliveryunit.demo import illustrative
 from deliveryunit.models import User
 from priorities.models import Priority
 
@@ -55,7 +63,8 @@ N_READ_AS_M = (
     "scale; we read it as Medium, the rating this sub-target was given in December 2003."
 )
 
-CURRENT_ROUND = ("December 2026", date(2026, 12, 31))
+# The open round is dated the demo's "as at" date (deliveryunit.demo.AS_AT).
+CURRENT_ROUND = ("October 2023", date(2023, 10, 31))
 RESTORE_REASON = "Demo data restored to its published state."
 
 JUDGEMENTS = ["challenge", "planning", "capacity", "stage", "likelihood"]
@@ -178,13 +187,19 @@ PERFORMANCE_COMMENTARY = {
     ),
 }
 
+# December 2002 and July 2003 are written for the demo; December 2003 is the seed's.
 NARRATIVES = {
     "PSA 7": (
-        "The asylum system is not yet under control. Intake is high, plans do not connect "
-        "actions to outcomes, and leadership has little capacity to drive change. Building that "
-        "capacity comes first.",
-        "Real progress in six months. Intake has fallen sharply and programme boards now test "
-        "performance. The organisation's capacity to deliver is the next thing to secure.",
+        illustrative(
+            "The asylum system is not yet under control. Intake is high, plans do not connect "
+            "actions to outcomes, and leadership has little capacity to drive change. Building "
+            "that capacity comes first."
+        ),
+        illustrative(
+            "Real progress in six months. Intake has fallen sharply and programme boards now "
+            "test performance. The organisation's capacity to deliver is the next thing to "
+            "secure."
+        ),
         "The asylum organisation is now well run, and its gains look lasting. Over the year its "
         "capacity and performance have been transformed: the leadership rightly put its effort "
         "into building the capacity to deliver, and there has been strong progress on every "
@@ -247,65 +262,244 @@ class AssessmentSpec:
     key_challenges: list[tuple[str, str]] = field(default_factory=list)
 
 
-# --- the current round: a mix of not started, draft and submitted ---------------------------
+# --- the Health priorities: two published rounds ------------------------------------------
+
+HEALTH_CODES = ["DH-AE-4H", "DH-RTT-18W"]
+
+# Each dated the last day of its month; the snapshot judges the figures for periods up to it.
+HEALTH_ROUNDS = [
+    ("December 2022", date(2022, 12, 31)),
+    ("June 2023", date(2023, 6, 30)),
+]
+
+
+def _judged(
+    code: str,
+    ratings: str,
+    rationales: tuple[str, str, str, str, str],
+    *,
+    narrative: str = "",
+    commentary: str = "",
+    key_challenges: list[tuple[str, str]] | None = None,
+    status: str = AssessmentStatus.AGREED,
+) -> AssessmentSpec:
+    """An assessment written for the demo: the ratings as "challenge planning capacity stage
+    likelihood" (a blank one as "-"), the five rationales in that order, marked illustrative.
+    `commentary` states published figures only, so it is not marked."""
+    judgements = {
+        name: "" if value == "-" else value
+        for name, value in zip(JUDGEMENTS, ratings.split(), strict=True)
+    }
+    texts = {
+        f"{name}_rationale": illustrative(text) if text else ""
+        for name, text in zip(JUDGEMENTS, rationales, strict=True)
+    }
+    texts["narrative"] = illustrative(narrative) if narrative else ""
+    texts["performance_commentary"] = commentary
+    return AssessmentSpec(
+        code=code,
+        judgements=judgements,
+        texts=texts,
+        status=status,
+        key_challenges=[(title, illustrative(note)) for title, note in key_challenges or []],
+    )
+
+
+HEALTH_ASSESSMENTS = {
+    "December 2022": [
+        _judged(
+            "DH-AE-4H",
+            "VH R AR 1 R",
+            (
+                "Attendances are at record levels and patients who are fit to leave hospital "
+                "wait for social care, so the front door backs up: the standard depends on the "
+                "whole system, not A&E alone.",
+                "There is no agreed plan to recover the standard: no level short of 95% to aim "
+                "for, no trajectory to it and no routine review of each system's position.",
+                "National leaders are engaged, but winter pressures and industrial action leave "
+                "little room to drive change, and grip varies widely between systems.",
+                "Recovery is still being designed: the urgent and emergency care plan is due in "
+                "the new year.",
+                "Performance is the lowest since the series began and there is no credible route "
+                "back to 95%. Urgent and decisive action is needed: an interim level that can be "
+                "reached, and a plan to reach it.",
+            ),
+            narrative=(
+                "Performance has fallen every winter since 2021 and is now far below the "
+                "standard. NHS England and the department should agree an interim level that "
+                "can be reached, with a trajectory, and hold each system to it month by month."
+            ),
+            commentary=(
+                "In December 2022, 65.2% of A&E attendances were admitted, transferred or "
+                "discharged within four hours, the lowest figure since the series began in "
+                "November 2010, against the 95% standard."
+            ),
+            key_challenges=[
+                (
+                    "Set an interim level and a trajectory to it",
+                    "Not started: the recovery plan is being prepared.",
+                ),
+                (
+                    "Free up beds by speeding discharge",
+                    "Discharge funding is agreed for the winter; no effect is visible yet.",
+                ),
+            ],
+        ),
+        _judged(
+            "DH-RTT-18W",
+            "VH AR AR 2 AR",
+            (
+                "The waiting list is far longer than before the pandemic and referrals keep "
+                "rising: 92% within 18 weeks needs years of activity above demand.",
+                "The elective recovery plan sets clear end dates for the longest waits but no "
+                "trajectory back to the 18-week standard.",
+                "Workforce gaps and industrial action limit the extra activity the plan depends "
+                "on.",
+                "Surgical hubs and the independent sector are in use; their effect shows so far "
+                "in the longest waits only.",
+                "Waits of two years are nearly gone, but the share within 18 weeks is far from "
+                "92% and still falling. Substantial attention is needed, and urgent action on "
+                "the 78-week milestone.",
+            ),
+            narrative=(
+                "The longest waits are falling as planned; the 18-week standard is not. The plan "
+                "needs a trajectory for the standard itself, and the April 2023 milestone for "
+                "78-week waits needs a month-by-month profile."
+            ),
+            commentary=(
+                "In October 2022, 60.2% of patients waiting to start treatment had waited under "
+                "18 weeks, against 92%. 1,907 had waited over 104 weeks, down from 23,778 in "
+                "January 2022; 50,124 had waited over 78 weeks."
+            ),
+            key_challenges=[
+                (
+                    "Profile the 78-week milestone month by month",
+                    "Not started.",
+                ),
+                (
+                    "Protect planned activity through industrial action",
+                    "Trusts report cancellations weekly; no plan to recover lost activity yet.",
+                ),
+            ],
+        ),
+    ],
+    "June 2023": [
+        _judged(
+            "DH-AE-4H",
+            "H AR AG 2 AR",
+            (
+                "Still demanding, but the recovery plan's interim level of 76% by March 2024 is "
+                "within reach of where performance now stands.",
+                "The recovery plan sets a national trajectory to 76%, but local plans do not yet "
+                "show how each trust will get there.",
+                "The plan has clear national ownership and monthly reviews; the capacity to act "
+                "on what they show is growing, unevenly.",
+                "The plan's main changes (more beds, more ambulances, care outside hospital) are "
+                "being put in place.",
+                "Performance has recovered from the winter low and is close to the trajectory, "
+                "but reaching 76% needs a further rise through the winter, the hardest months. "
+                "Substantial attention is needed.",
+            ),
+            narrative=(
+                "Real improvement since the winter: the recovery plan has given the service a "
+                "level it can reach and a trajectory to track. The risk is this winter; local "
+                "plans must show how each trust will hold the gains and build on them."
+            ),
+            commentary=(
+                "In June 2023, 73.3% of attendances were seen within four hours, up from 65.2% in "
+                "December 2022 and within one point of the recovery plan's trajectory."
+            ),
+            key_challenges=[
+                (
+                    "Set an interim level and a trajectory to it",
+                    "Done: 76% by March 2024 and 78% by March 2025, in the recovery plan of 30 "
+                    "January 2023.",
+                ),
+                (
+                    "Free up beds by speeding discharge",
+                    "Some progress; delayed discharges remain the main limit on flow.",
+                ),
+                (
+                    "Plan the winter trust by trust",
+                    "Plans are due in September.",
+                ),
+            ],
+        ),
+        _judged(
+            "DH-RTT-18W",
+            "VH AG AR 2 AR",
+            (
+                "Unchanged: demand keeps rising and the list is still growing.",
+                "The plan is now reviewed monthly with each region against milestones for the "
+                "longest waits.",
+                "Industrial action has cancelled planned activity month after month: capacity is "
+                "the binding constraint.",
+                "As in December: the changes are in place and their effect on the standard is "
+                "still to come.",
+                "The plan is sound, but the activity it needs is not happening. The figures held "
+                "here stop at October 2022, so recent progress cannot be judged from them: the "
+                "latest months are needed before the next stocktake.",
+            ),
+            narrative=(
+                "Planning has improved, but the standard is out of reach without a lasting rise "
+                "in activity. The unit cannot judge recent progress on its own figures, which "
+                "end in October 2022; the department should send the months since."
+            ),
+            commentary=(
+                "The latest figures held are for October 2022: 60.2% within 18 weeks, 1,907 "
+                "waiting over 104 weeks and 50,124 over 78 weeks. Later months have not been "
+                "entered."
+            ),
+            key_challenges=[
+                (
+                    "Profile the 78-week milestone month by month",
+                    "Done for each region; the April 2023 milestone was missed.",
+                ),
+                (
+                    "Protect planned activity through industrial action",
+                    "Lost activity is now tracked nationally; recovering it is the open question.",
+                ),
+            ],
+        ),
+    ],
+}
+
+
+# --- the open round: a mix of not started, draft and submitted ------------------------------
 
 CURRENT_ASSESSMENTS = [
-    AssessmentSpec(
-        code="DH-AE-4H",
-        judgements={
-            "challenge": "H",
-            "planning": "AR",
-            "capacity": "AG",
-            "stage": "",
-            "likelihood": "",
-        },
-        texts={
-            "challenge_rationale": (
-                "Demand keeps rising and flow out of hospital depends on social care, outside "
-                "the NHS's direct control."
-            ),
-            "planning_rationale": (
-                "The recovery plan sets interim levels, but local plans do not yet show how each "
-                "trust will reach them."
-            ),
-            "capacity_rationale": (
-                "National leadership is clear and engaged; urgent care boards vary in their grip."
-            ),
-            "stage_rationale": "",
-            "likelihood_rationale": "",
-        },
+    _judged(
+        "DH-AE-4H",
+        "H AR AG - -",
+        (
+            "Demand keeps rising and flow out of hospital depends on social care, outside the "
+            "NHS's direct control.",
+            "The recovery plan sets interim levels, but local plans do not yet show how each "
+            "trust will reach them.",
+            "National leadership is clear and engaged; urgent care boards vary in their grip.",
+            "",
+            "",
+        ),
+        commentary=(
+            "In September 2023, 71.6% of attendances were seen within four hours, below the "
+            "recovery plan's trajectory."
+        ),
         status=AssessmentStatus.DRAFT,
     ),
-    AssessmentSpec(
-        code="DH-RTT-18W",
-        judgements={
-            "challenge": "VH",
-            "planning": "AG",
-            "capacity": "AR",
-            "stage": "2",
-            "likelihood": "AR",
-        },
-        texts={
-            "challenge_rationale": (
-                "The waiting list is far larger than before the pandemic and must fall while "
-                "new referrals keep growing."
-            ),
-            "planning_rationale": (
-                "The elective recovery plan has clear milestones for the longest waits and is "
-                "reviewed monthly with each region."
-            ),
-            "capacity_rationale": (
-                "Workforce gaps and industrial action have cut the activity the plan relies on."
-            ),
-            "stage_rationale": (
-                "Surgical hubs and the independent sector are in use; the effect on the 18-week "
-                "standard is still to come."
-            ),
-            "likelihood_rationale": (
-                "The longest waits are falling, but the 92% standard is out of reach without a "
-                "lasting rise in activity."
-            ),
-        },
+    _judged(
+        "DH-RTT-18W",
+        "VH AG AR 2 AR",
+        (
+            "The waiting list is far larger than before the pandemic and must fall while new "
+            "referrals keep growing.",
+            "The elective recovery plan has clear milestones for the longest waits and is "
+            "reviewed monthly with each region.",
+            "Workforce gaps and industrial action have cut the activity the plan relies on.",
+            "Surgical hubs and the independent sector are in use; the effect on the 18-week "
+            "standard is still to come.",
+            "The longest waits are falling, but the 92% standard is out of reach without a "
+            "lasting rise in activity.",
+        ),
         status=AssessmentStatus.SUBMITTED,
     ),
 ]
@@ -326,7 +520,7 @@ def _asylum_specs(round_index: int) -> list[AssessmentSpec]:
         }
         if code == "PSA 7.4" and round_index == 1:
             texts["challenge_rationale"] = N_READ_AS_M
-        texts["likelihood_rationale"] = LIKELIHOOD_RATIONALES[code][round_index]
+        texts["likelihood_rationale"] = illustrative(LIKELIHOOD_RATIONALES[code][round_index])
         texts["performance_commentary"] = PERFORMANCE_COMMENTARY.get(code, ("", "", ""))[
             round_index
         ]
@@ -352,11 +546,11 @@ def _label(name: str, code: str) -> str:
 def _rationale(name: str, code: str, previous: dict[str, str] | None, round_index: int) -> str:
     text = TEXTS[name][code]
     if previous is None:
-        return text
+        return illustrative(text)
     before = ROUNDS[round_index - 1][0]
     if previous[name] == code:
-        return f"{text} Unchanged since {before}."
-    return f"{text} It was {_label(name, previous[name])} in {before}."
+        return illustrative(f"{text} Unchanged since {before}.")
+    return illustrative(f"{text} It was {_label(name, previous[name])} in {before}.")
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -364,13 +558,17 @@ def _rationale(name: str, code: str, previous: dict[str, str] | None, round_inde
 
 @transaction.atomic
 def load_assessments() -> None:
-    """Create, or bring back to the demo state, the asylum rounds and the current round."""
+    """Create, or bring back to the demo state, the asylum rounds, the Health rounds and the
+    open round."""
     author = User.objects.get(username=AUTHOR)
     moderator = User.objects.get(username=MODERATOR)
-    by_code = {p.code: p for p in Priority.objects.filter(code__in=ASYLUM_CODES)}
+    by_code = {p.code: p for p in Priority.objects.filter(code__in=ASYLUM_CODES + HEALTH_CODES)}
     asylum = [by_code[code] for code in ASYLUM_CODES]
     for index, (name, day) in enumerate(ROUNDS):
         _published_round(name, day, asylum, _asylum_specs(index), author, moderator)
+    health = [by_code[code] for code in HEALTH_CODES]
+    for name, day in HEALTH_ROUNDS:
+        _published_round(name, day, health, HEALTH_ASSESSMENTS[name], author, moderator)
     _current_round(author, moderator)
 
 
@@ -416,22 +614,8 @@ def _current_round(author: User, moderator: User) -> None:
 
 
 def _current_scope() -> list[Priority]:
-    """Every active priority outside the asylum example (the priority and its sub-targets, at
-    any depth)."""
-    priorities = list(Priority.objects.filter(active=True).order_by("code"))
-    parents = {p.pk: p.parent_id for p in Priority.objects.all()}
-    asylum_ids = set(Priority.objects.filter(code__in=ASYLUM_CODES).values_list("pk", flat=True))
-
-    def in_asylum(pk: int | None) -> bool:
-        seen = set()
-        while pk is not None and pk not in seen:
-            if pk in asylum_ids:
-                return True
-            seen.add(pk)
-            pk = parents.get(pk)
-        return False
-
-    return [p for p in priorities if not in_asylum(p.pk)]
+    """Every active priority: the current era's (past eras' priorities are inactive)."""
+    return list(Priority.objects.filter(active=True).order_by("code"))
 
 
 def _matches(round_: AssessmentRound, spec: AssessmentSpec) -> bool:

@@ -13,10 +13,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.http import Http404
-from django.utils import timezone
 
 from assessments.models import Assessment, RoundStatus
-from deliveryunit import access, documents, rendering
+from deliveryunit import access, clock, documents, rendering
 from deliveryunit.models import DocumentFormat, DocumentKind, GeneratedDocument
 from priorities import performance as perf
 from priorities import periods
@@ -196,11 +195,11 @@ class PMNoteBuilder:
             title=f"Note to the Prime Minister, {month:%B %Y}",
             department_ids=[],
             data={"month": f"{month:%Y-%m}"},
-            data_as_at=timezone.localdate(),
+            data_as_at=clock.today(),
         )
 
     def request_form(self, user: Any) -> dict[str, Any]:
-        today = timezone.localdate().replace(day=1)
+        today = clock.today().replace(day=1)
         months = [today]
         for _ in range(11):
             months.append(previous_month(months[-1]))

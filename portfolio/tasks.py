@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from deliveryunit import access
+from deliveryunit import access, clock
 
 from .pm_note import request_monthly_note
 
@@ -20,8 +20,11 @@ def is_first_working_day(day: date) -> bool:
 @shared_task
 def build_monthly_pm_note() -> list[int]:
     """Queue this month's note to the Prime Minister (Word and PDF) on the first working day.
-    No one asks for it: the workbench does, as access.SYSTEM."""
-    today = timezone.localdate()
-    if not is_first_working_day(today):
+    No one asks for it: the workbench does, as access.SYSTEM.
+
+    The schedule runs on real days; the month the note is about is the business month, which
+    is the demo's "as at" month when one is set."""
+    if not is_first_working_day(timezone.localdate()):
         return []
-    return [d.pk for d in request_monthly_note(month=today.replace(day=1), by=access.SYSTEM)]
+    month = clock.today().replace(day=1)
+    return [d.pk for d in request_monthly_note(month=month, by=access.SYSTEM)]

@@ -1,5 +1,11 @@
-"""The demo portfolio: real series (A&E four hours, RTT 18 weeks, asylum applications) and the
-seed's London schools example, with their trajectories and milestones.
+"""The demo portfolio: real series (A&E four hours, RTT 18 weeks, asylum applications), the
+seed's London schools example and a current Home Office pledge with illustrative figures, with
+their trajectories and milestones.
+
+The priorities of past eras (asylum 2002-2005, London schools 2003-2006) ended long before the
+demo's "as at" date (deliveryunit.demo.AS_AT, 31 October 2023), so they are inactive: kept with
+their data, off dashboards and out of the open round. Milestones carry their status as known on
+that date. See deliveryunit.demo for how the demo treats its eras.
 
 Figures live in demo_data/ in the project's own CSV format (period, value, status, source,
 data_as_at, note). They were taken once from the public series described in
@@ -8,7 +14,7 @@ data_as_at, note). They were taken once from the public series described in
 Loading is idempotent: existing rows are matched (priority by code, measure by priority and
 name, trajectory by version number, actual by period, milestone by priority and title), and a
 service is called only where something differs, so a second load writes nothing and records no
-history. Every write goes through priorities.services, attributed to no user (the system).
+history. Every write goes through priorities.services, as the system (access.SYSTEM).
 
 Dates the sources give only to the month are stored as the first of that month.
 """
@@ -23,6 +29,7 @@ from typing import Any
 
 from django.db import transaction
 
+from deliveryunit import access
 from deliveryunit.models import Department
 
 from . import periods, services
@@ -173,9 +180,10 @@ AE = PrioritySpec(
             "NHS England",
             "achieved",
         ),
-        # Outturn after the demo data ends: 74.2% in March 2024 and 75.0% in March 2025.
-        MilestoneSpec("Interim level of 76% reached", date(2024, 3, 31), "NHS England", "missed"),
-        MilestoneSpec("Interim level of 78% reached", date(2025, 3, 31), "NHS England", "missed"),
+        # Still ahead on the demo's "as at" date (the outturn, 74.2% in March 2024 and 75.0% in
+        # March 2025, came later).
+        MilestoneSpec("Interim level of 76% reached", date(2024, 3, 31), "NHS England", "planned"),
+        MilestoneSpec("Interim level of 78% reached", date(2025, 3, 31), "NHS England", "planned"),
     ],
 )
 
@@ -312,6 +320,8 @@ PSA7 = PrioritySpec(
     kind=PriorityKind.PSA,
     start=PSA7_START,
     deadline=PSA7_END,
+    # Ended in 2005: a past era as at the demo's date.
+    active=False,
 )
 
 PSA7_SUBS = [
@@ -331,6 +341,7 @@ PSA7_SUBS = [
         kind=PriorityKind.PSA,
         start=PSA7_START,
         deadline=PSA7_END,
+        active=False,
         measures=[
             MeasureSpec(
                 name="Asylum applications per month (principal applicants)",
@@ -407,6 +418,7 @@ PSA7_SUBS = [
         kind=PriorityKind.PSA,
         start=PSA7_START,
         deadline=PSA7_END,
+        active=False,
     ),
     PrioritySpec(
         code="PSA 7.3",
@@ -423,6 +435,7 @@ PSA7_SUBS = [
         kind=PriorityKind.PSA,
         start=PSA7_START,
         deadline=date(2004, 12, 31),
+        active=False,
     ),
     PrioritySpec(
         code="PSA 7.4",
@@ -439,6 +452,7 @@ PSA7_SUBS = [
         kind=PriorityKind.PSA,
         start=PSA7_START,
         deadline=date(2004, 12, 31),
+        active=False,
     ),
     PrioritySpec(
         code="PSA 7.5",
@@ -452,6 +466,7 @@ PSA7_SUBS = [
         kind=PriorityKind.PSA,
         start=PSA7_START,
         deadline=PSA7_END,
+        active=False,
     ),
     PrioritySpec(
         code="PSA 7.6",
@@ -468,8 +483,70 @@ PSA7_SUBS = [
         kind=PriorityKind.PSA,
         start=PSA7_START,
         deadline=PSA7_END,
+        active=False,
     ),
 ]
+
+# --- the legacy asylum backlog (current, illustrative figures) -----------------------------
+# The pledge is public; the monthly figures are made up for the demo. It gives the Home Office a
+# priority in the current era, with data its official submits.
+
+BACKLOG_SOURCE = (
+    "Illustrative figures made up for the demo, not published statistics: they show how a "
+    "department's monthly figures are tracked against a pledge. The pledge (13 December 2022) "
+    "is public."
+)
+
+BACKLOG = PrioritySpec(
+    code="HO-ASY-LEG",
+    title="Clear the backlog of legacy asylum claims",
+    target_statement=(
+        "Every asylum claim made before 28 June 2022 (the legacy backlog) has an initial "
+        "decision by the end of 2023, as the Prime Minister pledged on 13 December 2022."
+    ),
+    lead="HO",
+    senior_responsible_owner="Director General, UK Visas and Immigration",
+    minister=HOME_SECRETARY,
+    kind=PriorityKind.OPERATIONAL,
+    start=date(2022, 12, 13),
+    deadline=date(2023, 12, 31),
+    measures=[
+        MeasureSpec(
+            name="Legacy asylum claims awaiting an initial decision (illustrative)",
+            unit="claims",
+            direction=Direction.LOWER,
+            frequency=Frequency.MONTHLY,
+            data_file="asylum_legacy_backlog.csv",
+            source=BACKLOG_SOURCE,
+            target_value=Decimal("0"),
+            target_date=date(2023, 12, 1),
+            tolerance=Decimal("2000"),
+            trajectories=[
+                TrajectorySpec(
+                    label="Pledge: every legacy claim decided by December 2023",
+                    agreed_on=date(2022, 12, 13),
+                    reason="",
+                    anchors=[("2022-12", None), ("2023-12", Decimal("0"))],
+                    places=WHOLE,
+                )
+            ],
+        )
+    ],
+    milestones=[
+        MilestoneSpec(
+            "Prime Minister's pledge to clear the legacy backlog by the end of 2023",
+            date(2022, 12, 13),
+            "Prime Minister's Office",
+            "achieved",
+        ),
+        MilestoneSpec(
+            "Every legacy claim has an initial decision",
+            date(2023, 12, 31),
+            "Director General, UK Visas and Immigration",
+            "planned",
+        ),
+    ],
+)
 
 # --- London schools -----------------------------------------------------------------------
 
@@ -489,6 +566,7 @@ LONDON = PrioritySpec(
     kind=PriorityKind.STRATEGIC,
     start=date(2003, 1, 1),
     deadline=date(2006, 12, 31),
+    active=False,
     measures=[
         MeasureSpec(
             name="Performance gap of the 60 schools",
@@ -525,7 +603,7 @@ LONDON = PrioritySpec(
     ],
 )
 
-PORTFOLIO = [AE, RTT, PSA7, *PSA7_SUBS, LONDON]
+PORTFOLIO = [AE, RTT, BACKLOG, PSA7, *PSA7_SUBS, LONDON]
 
 PRIORITY_FIELDS = (
     "title",
@@ -553,7 +631,7 @@ MEASURE_FIELDS = (
 
 
 @transaction.atomic
-def load_priorities(by: Any = None) -> None:
+def load_priorities(by: Any = access.SYSTEM) -> None:
     """Create or bring up to date the demo portfolio. Safe to run any number of times."""
     departments = {d.code: d for d in Department.objects.all()}
     existing = {p.code: p for p in Priority.objects.prefetch_related("delivery_chain")}

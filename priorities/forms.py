@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
+from deliveryunit import clock
 from deliveryunit.editing import VERSION_MISSING, VersionedForm, format_number
 from deliveryunit.forms import DateInput
 from deliveryunit.models import Department
@@ -327,7 +327,7 @@ class TrajectoryForm(forms.Form):
                 "label": "Re-profiled trajectory"
                 if kwargs["existing_version"]
                 else "Agreed trajectory",
-                "agreed_on": timezone.localdate(),
+                "agreed_on": clock.today(),
             },
             **kwargs,
         )

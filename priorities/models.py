@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from deliveryunit import clock
 from deliveryunit.models import Department
 
 from . import periods
@@ -225,7 +226,7 @@ class Milestone(models.Model):
         return self.title
 
     def is_overdue(self, today=None) -> bool:  # type: ignore[no-untyped-def]
-        today = today or timezone.localdate()
+        today = today or clock.today()
         return self.due < today and self.status in (
             MilestoneStatus.PLANNED,
             MilestoneStatus.IN_PROGRESS,

@@ -10,8 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
+from deliveryunit import clock
 from deliveryunit.editing import format_number
 
 from . import periods
@@ -80,7 +79,7 @@ def _trajectory_range(
     for day in (measure.target_date, measure.priority.deadline):
         if day:
             ends.append(period_of(day, frequency))
-    first = min(starts) if starts else period_of(timezone.localdate(), frequency)
+    first = min(starts) if starts else period_of(clock.today(), frequency)
     last = max(ends) if ends else first
     if last < first:
         last = first
@@ -135,7 +134,7 @@ def _grid_periods(measure: Measure, planned: dict[date, Decimal], stored: list[d
     """Newest first: from the earliest planned or actual period to the latest period up to
     today (or to the end of the plan or deadline, when that came earlier)."""
     frequency = measure.frequency
-    today = period_of(timezone.localdate(), frequency)
+    today = period_of(clock.today(), frequency)
     known = [*planned, *stored]
     if known:
         first = min(known)

@@ -9,6 +9,7 @@ once get a conflict; a post without it is refused (VERSION_MISSING), never writt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from deliveryunit.editing import VERSION_MISSING, VersionedForm
 from deliveryunit.forms import DateInput
@@ -84,7 +85,14 @@ class ForumForm(VersionedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["priorities"].queryset = Priority.objects.filter(active=True).order_by("code")  # type: ignore[attr-defined]
+        # Active priorities, and those already in scope even if inactive: a forum of a past era
+        # keeps its priorities when it is edited.
+        offered = Q(active=True)
+        if self.instance.pk:
+            offered |= Q(forums=self.instance.pk)
+        self.fields["priorities"].queryset = (  # type: ignore[attr-defined]
+            Priority.objects.filter(offered).distinct().order_by("code")
+        )
         self.fields["kind"].choices = list(self.fields["kind"].choices)[1:]  # type: ignore[attr-defined]
         self.fields["cycle_weeks"].min_value = 1  # type: ignore[attr-defined]
         self.fields["cycle_weeks"].error_messages.update(

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from deliveryunit import clock
 from deliveryunit.models import Department, GeneratedDocument
 from priorities.models import Priority
 
@@ -266,7 +267,7 @@ class Action(models.Model):
         return self.description[:80]
 
     def is_overdue(self, today=None) -> bool:  # type: ignore[no-untyped-def]
-        today = today or timezone.localdate()
+        today = today or clock.today()
         return self.status in OUTSTANDING and self.due < today
 
 

@@ -24,9 +24,8 @@ from django.db.models import (
     When,
 )
 from django.http import QueryDict
-from django.utils import timezone
 
-from deliveryunit import access
+from deliveryunit import access, clock
 from deliveryunit.models import Department
 from priorities import performance
 from priorities.charts import format_value
@@ -199,7 +198,7 @@ def _indicator_rows(meeting: Meeting) -> list[dict[str, Any]]:
 def pack_contents(meeting: Meeting, today: date | None = None) -> dict[str, Any]:
     """Everything a pack for `meeting` shows, as plain JSON-ready data: what an issued pack
     freezes, and what the next version is compared with."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     meeting = _meetings().get(pk=meeting.pk)
     attendees = list(meeting.attendees.all())
     return {

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from deliveryunit import clock
 from deliveryunit.editing import attribute, bump, check_version, locked
 
 from . import selectors
@@ -88,7 +89,7 @@ def proposed_next_date(forum: Forum, today: date | None = None) -> date:
     """The forum's last meeting plus its cycle; from today when it has not met yet."""
     last = forum.meetings.aggregate(last=Max("date"))["last"]
     if last is None:
-        return (today or timezone.localdate()) + timedelta(weeks=forum.cycle_weeks)
+        return (today or clock.today()) + timedelta(weeks=forum.cycle_weeks)
     return last + timedelta(weeks=forum.cycle_weeks)
 
 

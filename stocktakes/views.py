@@ -17,11 +17,10 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from deliveryunit import access
+from deliveryunit import access, clock
 from deliveryunit.editing import (
     CONFLICT_MESSAGE,
     VERSION_MISSING,
@@ -176,7 +175,7 @@ class ForumRow:
 
 @require_GET
 def forum_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today()
     forums = selectors.forums_for_user(request.user).prefetch_related(
         Prefetch("meetings", queryset=Meeting.objects.order_by("date", "pk"))
     )
@@ -513,7 +512,7 @@ def _meeting_context(
     **agenda: Any,
 ) -> dict[str, Any]:
     user = request.user
-    today = timezone.localdate()
+    today = clock.today()
     can_edit = access.is_editor(user)
     minutes = Minutes.objects.filter(meeting=meeting).only("pk", "issued_at").first()
     pack_issues = list(meeting.pack_issues.select_related("document").order_by("-number"))

@@ -16,10 +16,9 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from deliveryunit import access
+from deliveryunit import access, clock
 from deliveryunit.editing import (
     VERSION_MISSING,
     ConflictError,
@@ -90,7 +89,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         departments=selectors.action_departments(user),
         forums=access.scoped(Forum.objects.order_by("name"), user),
     )
-    tracker = selectors.tracker_page(user, form.valid_filters(), request.GET, timezone.localdate())
+    tracker = selectors.tracker_page(user, form.valid_filters(), request.GET, clock.today())
     filters = tracker.filters
     return render(
         request,
@@ -125,7 +124,7 @@ def _action_for(user: Any, pk: int) -> Action:
             Action.objects.select_related(
                 "department", "owner_user", "meeting__forum", "agenda_item", "priority"
             ),
-            timezone.localdate(),
+            clock.today(),
         ),
         user,
         pk=pk,

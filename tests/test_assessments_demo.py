@@ -1,5 +1,6 @@
 """The demo assessments: the seed's asylum table over three published rounds, reproduced cell
-for cell, and a current round in draft for the rest of the portfolio. Loading is idempotent."""
+for cell; the Health priorities judged in two published rounds; and an open round in draft for
+the current portfolio. Loading is idempotent."""
 
 import pytest
 from django.apps import apps
@@ -14,6 +15,7 @@ from assessments.models import (
     RoundStatus,
 )
 from deliveryunit import demo as foundation
+from deliveryunit.demo import AS_AT, ILLUSTRATIVE
 from deliveryunit.models import User
 from priorities import demo as portfolio
 from priorities.models import Priority
@@ -112,8 +114,11 @@ def test_expected_table_is_seven_rows_of_fifteen_cells():
 
 def test_loading_again_adds_no_rows_and_no_history(loaded):
     before = row_counts()
-    assert before["assessments.Assessment"] == 7 * 3 + len(demo.CURRENT_ASSESSMENTS)
-    assert before["assessments.KeyChallenge"] == len(demo.KEY_CHALLENGES)
+    health = [spec for specs in demo.HEALTH_ASSESSMENTS.values() for spec in specs]
+    assert before["assessments.Assessment"] == 7 * 3 + len(health) + len(demo.CURRENT_ASSESSMENTS)
+    assert before["assessments.KeyChallenge"] == len(demo.KEY_CHALLENGES) + sum(
+        len(spec.key_challenges) for spec in health
+    )
     assert before["assessments.HistoricalAssessment"] > before["assessments.Assessment"]
 
     demo.load_assessments()
@@ -195,14 +200,13 @@ def test_the_snapshot_is_as_at_the_round_date(loaded):
     assert [(row["period"], row["actual"]) for row in monthly] == [("2002-10-01", 8770.0)]
 
 
-def test_the_current_round_is_a_draft_over_the_other_active_priorities(loaded):
+def test_the_current_round_is_a_draft_over_the_active_priorities_as_at_the_demos_date(loaded):
     name, day = demo.CURRENT_ROUND
     round_ = AssessmentRound.objects.get(name=name)
-    assert (round_.date.isoformat(), round_.status) == ("2026-12-31", RoundStatus.DRAFT)
-    asylum = Priority.objects.filter(title__in=[title for title, _ in EXPECTED])
-    others = Priority.objects.filter(active=True).exclude(pk__in=asylum)
-    assert set(round_.priorities.all()) == set(others)
-    assert others.count() >= 3
+    assert (round_.date, round_.status) == (AS_AT, RoundStatus.DRAFT)
+    assert set(round_.priorities.all()) == set(Priority.objects.filter(active=True))
+    # The current era's priorities only: the past eras' are inactive.
+    assert {p.code for p in round_.priorities.all()} == {"DH-AE-4H", "DH-RTT-18W", "HO-ASY-LEG"}
 
 
 def test_the_current_round_shows_not_started_draft_and_submitted(loaded):
@@ -210,15 +214,60 @@ def test_the_current_round_shows_not_started_draft_and_submitted(loaded):
     started = dict(Assessment.objects.filter(round=round_).values_list("priority__code", "status"))
     not_started = [p.code for p in round_.priorities.all() if p.code not in started]
     assert started == {"DH-AE-4H": AssessmentStatus.DRAFT, "DH-RTT-18W": AssessmentStatus.SUBMITTED}
-    assert not_started == ["DfE-LON-1"]
+    assert not_started == ["HO-ASY-LEG"]
     draft = Assessment.objects.get(round=round_, priority__code="DH-AE-4H")
     assert [draft.judgement(n) for n in JUDGEMENTS] == ["H", "AR", "AG", "", ""]
+    assert draft.author.username == "analyst"
     # The current round cannot be published yet: that is what the overview is for.
     assert {p.code for p, _ in services.publish_blockers(round_)} == {
         "DH-AE-4H",
         "DH-RTT-18W",
-        "DfE-LON-1",
+        "HO-ASY-LEG",
     }
+
+
+HEALTH_TABLE = {
+    "December 2022": {"DH-AE-4H": "VH R AR 1 R", "DH-RTT-18W": "VH AR AR 2 AR"},
+    "June 2023": {"DH-AE-4H": "H AR AG 2 AR", "DH-RTT-18W": "VH AG AR 2 AR"},
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "day"), [("December 2022", "2022-12-31"), ("June 2023", "2023-06-30")]
+)
+def test_the_health_rounds_are_published_with_every_judgement_argued(loaded, name, day):
+    round_ = AssessmentRound.objects.get(name=name)
+    assert (round_.date.isoformat(), round_.status) == (day, RoundStatus.PUBLISHED)
+    assessments = {a.priority.code: a for a in Assessment.objects.filter(round=round_)}
+    assert {p.code for p in round_.priorities.all()} == set(assessments) == set(HEALTH_TABLE[name])
+    for code, assessment in assessments.items():
+        assert assessment.status == AssessmentStatus.AGREED
+        assert " ".join(assessment.judgement(n) for n in JUDGEMENTS) == HEALTH_TABLE[name][code]
+        for text in [getattr(assessment, f"{n}_rationale") for n in JUDGEMENTS] + [
+            assessment.narrative
+        ]:
+            assert text.endswith(ILLUSTRATIVE), (code, text)
+        assert assessment.performance_commentary.strip()
+        challenges = list(assessment.key_challenges.order_by("order"))
+        assert challenges
+        assert all(c.progress.endswith(ILLUSTRATIVE) for c in challenges)
+        # Judged on the data that existed by the round's date.
+        periods = [row["period"] for row in assessment.performance_snapshot]
+        assert periods
+        assert all(period and period <= day for period in periods)
+
+
+def test_a_and_e_moves_up_from_red_to_amber_red_between_the_health_rounds(loaded):
+    ae = Assessment.objects.filter(priority__code="DH-AE-4H", round__status=RoundStatus.PUBLISHED)
+    assert [a.likelihood for a in ae.order_by("round__date")] == ["R", "AR"]
+    june = ae.get(round__name="June 2023")
+    (row,) = june.performance_snapshot
+    # June 2023 against the recovery plan's trajectory agreed in January 2023.
+    assert (row["period"], row["actual"], row["status"]) == (
+        "2023-06-01",
+        73.34,
+        "within_tolerance",
+    )
 
 
 def test_loading_again_restores_a_changed_published_round_and_records_why(loaded):
@@ -264,10 +313,15 @@ def test_the_home_office_grid_gives_the_seed_table(loaded):
     assert grid_table(grid.rows) == EXPECTED
 
 
-def test_the_unit_leads_home_office_grid_shows_the_seed_rounds_not_the_current_one(loaded):
+def test_the_unit_leads_home_office_grid_shows_the_seed_rounds_and_the_open_one(loaded):
     unit_lead = User.objects.get(username="unitlead")
     home_office = Priority.objects.get(code="PSA 7").lead_department
     grid = selectors.grid(unit_lead, department=home_office, rounds=4)
-    # The current round covers no Home Office priority, so it does not take a column here.
-    assert [r.name for r in grid.rounds] == list(ROUNDS)
-    assert [(title, cells[:15]) for title, cells in grid_table(grid.rows)] == EXPECTED
+    # The open round covers the Home Office's backlog pledge; the Health rounds, newer than the
+    # seed's, cover no Home Office priority, so they do not take a column here.
+    assert [r.name for r in grid.rounds] == [*ROUNDS, demo.CURRENT_ROUND[0]]
+    table = dict(grid_table(grid.rows))
+    assert [(title, table[title][:15]) for title, _ in EXPECTED] == EXPECTED
+    assert all(table[title][15:] == [""] * 5 for title, _ in EXPECTED)
+    backlog = Priority.objects.get(code="HO-ASY-LEG")
+    assert table[backlog.title] == [""] * 20

@@ -1,5 +1,7 @@
-"""The demo portfolio loaded by `manage.py load_demo`: idempotent, faithful to the published
-series it was taken from, and shaped like the seed's PSA 7 assessment table."""
+"""The demo loaded by `manage.py load_demo`: idempotent, faithful to the published series it was
+taken from, shaped like the seed's PSA 7 assessment table, coherent with its "as at" date (past
+eras closed, nothing dated after the data it judges, every date fixed), and giving each role
+something to find."""
 
 import csv
 from datetime import date
@@ -12,9 +14,18 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
 
-from priorities import demo, services
+from assessments.models import Assessment, AssessmentRound
+from deliveryunit import access, clock
+from deliveryunit import demo as foundation
+from deliveryunit.models import Role, User
+from priorities import demo, periods, services
 from priorities.models import Actual, ActualStatus, Measure, Priority
+from stocktakes import demo as stocktakes_demo
+from stocktakes.models import OUTSTANDING, Action, ActionStatus, Forum, Meeting, MeetingStatus
 
 # With the database tests, so they run before any test that flushes the migrations' rows.
 pytestmark = pytest.mark.django_db
@@ -206,3 +217,191 @@ def test_demo_files_are_in_the_projects_own_format():
         assert path.name not in shared_names
         with open(path, newline="") as handle:
             assert next(csv.reader(handle)) == header
+
+
+# --- the demo as a whole: one coherent moment, something for every role ----------------------
+
+README = Path(settings.BASE_DIR) / "README.md"
+JUDGEMENTS = ["challenge", "planning", "capacity", "stage", "likelihood"]
+
+
+def all_row_counts() -> dict[str, int]:
+    # Every model of every app, history tables and generated documents included.
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def signed_in(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def test_loading_the_demo_again_changes_no_row_of_any_model(loaded):
+    before = all_row_counts()
+    call_command("load_demo", stdout=StringIO())
+    assert all_row_counts() == before
+
+
+def test_the_demo_sets_its_as_at_date_and_every_page_says_so(loaded):
+    assert clock.as_at() == clock.today() == foundation.AS_AT == date(2023, 10, 31)
+    page = signed_in("minister").get("/").text
+    assert "treats 31 October 2023 as today" in page
+
+
+def test_every_round_is_dated_on_or_after_the_data_it_judges_and_not_after_the_as_at_date(loaded):
+    assessments = Assessment.objects.select_related("round", "priority")
+    assert assessments.count() > 21
+    for round_ in AssessmentRound.objects.all():
+        assert round_.date <= foundation.AS_AT, round_
+    for assessment in assessments:
+        day = assessment.round.date
+        # Judged while the priority ran, on the latest figures there were at the round's date.
+        assert assessment.priority.start <= day <= assessment.priority.deadline, assessment
+        for row in assessment.performance_snapshot:
+            latest = (
+                Actual.objects.filter(measure__priority=assessment.priority, period__lte=day)
+                .filter(measure__name=row["measure"])
+                .order_by("-period")
+                .values_list("period", flat=True)
+                .first()
+            )
+            assert row["period"] == (latest.isoformat() if latest else None), (assessment, row)
+            assert latest is None or latest <= day
+
+
+def past_era_forums() -> list[Forum]:
+    return [f for f in Forum.objects.all() if not f.priorities.filter(active=True).exists()]
+
+
+def test_past_eras_are_closed_and_nothing_in_them_is_overdue_or_planned(loaded):
+    past = past_era_forums()
+    assert {f.name for f in past} == {stocktakes_demo.ASYLUM_FORUM, stocktakes_demo.TASK_FORCE}
+    today = clock.today()
+    for forum in past:
+        assert {m.status for m in forum.meetings.all()} == {MeetingStatus.MINUTED}
+        for action in Action.objects.filter(meeting__forum=forum):
+            assert action.status in (ActionStatus.DONE, ActionStatus.DROPPED), action
+            assert not action.is_overdue(today)
+            # Closed with an update that says when.
+            closing = action.updates.order_by("-at", "-pk").first()
+            assert closing.status_to == action.status
+            assert str(action.due.year) in closing.note
+    # Their priorities ended before the as-at date and are inactive.
+    for priority in Priority.objects.filter(active=False):
+        assert priority.deadline < today
+    assert set(Priority.objects.filter(active=True).values_list("code", flat=True)) == {
+        "DH-AE-4H",
+        "DH-RTT-18W",
+        "HO-ASY-LEG",
+    }
+
+
+def test_the_tracker_shows_only_current_actions_as_overdue(loaded):
+    response = signed_in("analyst").get("/stocktakes/actions/", {"status": "overdue"})
+    overdue = list(response.context["page"].object_list)
+    assert overdue
+    assert all(a.due.year == 2023 and a.due < foundation.AS_AT for a in overdue)
+    assert response.context["overdue_count"] == len(overdue)
+
+
+def test_no_meeting_or_round_lies_after_the_as_at_date_unless_it_is_planned(loaded):
+    for meeting in Meeting.objects.all():
+        if meeting.date > foundation.AS_AT:
+            assert meeting.status == MeetingStatus.PLANNED, meeting
+        else:
+            assert meeting.status == MeetingStatus.MINUTED, meeting
+    # Each current forum's next meeting is after the as-at date.
+    for forum in Forum.objects.filter(priorities__active=True).distinct():
+        assert forum.meetings.filter(date__gt=foundation.AS_AT).exists(), forum
+
+
+def test_the_health_minister_finds_published_health_judgements_and_a_minuted_stocktake(loaded):
+    client = signed_in("minister")
+    rounds = client.get(reverse("assessments:round_list")).text
+
+    def listed(name: str) -> bool:
+        round_ = AssessmentRound.objects.get(name=name)
+        return reverse("assessments:round_detail", args=[round_.pk]) in rounds
+
+    assert listed("December 2022")
+    assert listed("June 2023")
+    # The open round is the unit's working paper.
+    assert not listed("October 2023")
+    june = Assessment.objects.get(round__name="June 2023", priority__code="DH-AE-4H")
+    page = client.get(reverse("assessments:assessment_detail", args=[june.pk]))
+    assert page.status_code == 200
+    assert escape(june.narrative) in page.text
+    assert escape(june.likelihood_rationale) in page.text
+    assert escape(june.key_challenges.first().title) in page.text
+    stocktake = Meeting.objects.get(
+        forum__name=stocktakes_demo.HEALTH_FORUM, date__lt=date(2023, 9, 1)
+    )
+    page = client.get(reverse("stocktakes:meeting_detail", args=[stocktake.pk]))
+    assert page.status_code == 200
+    assert stocktake.minutes.is_issued
+    assert stocktake.pack_issues.exists()
+    # Nothing of the Home Office's.
+    backlog = Meeting.objects.filter(forum__name=stocktakes_demo.BACKLOG_FORUM).first()
+    assert client.get(reverse("stocktakes:meeting_detail", args=[backlog.pk])).status_code == 404
+
+
+def test_the_prime_minister_sees_every_department(loaded):
+    pm = User.objects.get(username="pm")
+    assert (pm.role, pm.department) == (Role.MINISTER, None)
+    client = signed_in("pm")
+    listed = client.get(reverse("priorities:list")).text
+    for priority in Priority.objects.filter(parent=None):
+        assert escape(priority.title) in listed, priority
+    assert {p.lead_department.code for p in Priority.objects.all()} == {"HO", "DH", "DfE", "DWP"}
+    forums = client.get(reverse("stocktakes:forum_list")).text
+    for forum in Forum.objects.all():
+        assert escape(forum.name) in forums
+    rounds = client.get(reverse("assessments:round_list")).text
+    for round_ in AssessmentRound.objects.filter(status="published"):
+        assert round_.name in rounds
+
+
+@pytest.mark.parametrize(
+    ("username", "department"), [("official", "HO"), ("official_health", "DH")]
+)
+def test_each_official_has_data_and_an_action_due_as_at_the_demo_date(loaded, username, department):
+    official = User.objects.get(username=username)
+    assert official.department.code == department
+    today = clock.today()
+    # Data due: a measure of a current priority they submit for, two months or more behind.
+    submitted = access.importable(Measure.objects.filter(priority__active=True), official)
+    cutoff = periods.step(today.replace(day=1), "monthly", -2)
+    behind = [m for m in submitted if m.actuals.order_by("-period").first().period < cutoff]
+    assert behind, username
+    assert all(access.import_kinds(official, m) for m in behind)
+    # Actions they own, outstanding, due by the next meeting or already overdue.
+    owned = Action.objects.filter(owner_user=official, status__in=OUTSTANDING)
+    assert owned.exists()
+    assert all(a.due <= date(2023, 11, 14) for a in owned)
+
+
+def test_illustrative_marking_is_on_every_narrative_and_rationale_written_for_the_demo(loaded):
+    from assessments import demo as assessments_demo
+
+    seed_texts = {assessments_demo.NARRATIVES["PSA 7"][2], assessments_demo.N_READ_AS_M}
+    seed_texts |= {progress for _, progress in assessments_demo.KEY_CHALLENGES}
+    checked = 0
+    for assessment in Assessment.objects.all():
+        texts = [getattr(assessment, f"{n}_rationale") for n in JUDGEMENTS]
+        texts.append(assessment.narrative)
+        texts += [c.progress for c in assessment.key_challenges.all()]
+        for text in texts:
+            if text and text not in seed_texts:
+                assert text.endswith(foundation.ILLUSTRATIVE), (assessment, text)
+                checked += 1
+    assert checked > 100
+
+
+def test_every_demo_user_is_printed_and_listed_in_the_readme(loaded):
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    readme = README.read_text()
+    for username, *_ in foundation.USERS:
+        assert f"  {username} " in out.getvalue()
+        assert f"| `{username}` |" in readme
+    assert "treats 31 October 2023 as today" in out.getvalue()

@@ -84,8 +84,10 @@ def test_pdf_note_has_the_headline_counts(note):
         assert f"{label}: {count}" in text
     for code, label, count in content.likelihood_counts:
         assert f"{label} ({code}): {count}" in text
-    # The asylum priority's likelihood comes from the latest published round.
-    assert any(line.likelihood_round == "December 2003" for line in content.lines)
+    # The Health priorities' likelihood comes from the latest published round (the asylum
+    # priorities of 2003 are a past era: inactive, so not in the note).
+    assert any(line.likelihood_round == "June 2023" for line in content.lines)
+    assert not any(line.priority.code.startswith("PSA 7") for line in content.lines)
 
 
 def test_pdf_note_says_which_sections_are_not_yet_recorded(note):

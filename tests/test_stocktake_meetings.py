@@ -143,6 +143,28 @@ def test_analyst_creates_and_edits_a_forum(ctx):
     assert forum.chair == "Chancellor of the Duchy of Lancaster"
 
 
+def test_a_forum_of_inactive_priorities_keeps_them_when_edited(ctx):
+    past = PriorityFactory(code="OLD-1", lead_department=ctx.world.own, active=False)
+    forum = services.forum_create(
+        by=None, name="Past forum", kind=ForumKind.STOCKTAKE, chair="PM", priorities=[past]
+    )
+    client = _client(ctx.world, "analyst")
+    edit = reverse("stocktakes:forum_edit", args=[forum.pk])
+    assert f'value="{past.pk}"' in client.get(edit).content.decode()
+    data = {
+        "name": "Past forum",
+        "kind": ForumKind.STOCKTAKE,
+        "chair": "Prime Minister",
+        "cycle_weeks": "6",
+        "priorities": [past.pk],
+        "version": str(forum.version),
+    }
+    assert client.post(edit, data).status_code == 302
+    assert list(forum.priorities.all()) == [past]
+    # A new forum is offered active priorities only.
+    assert f'value="{past.pk}"' not in client.get(reverse("stocktakes:forum_create")).text
+
+
 def test_forum_form_reports_a_bad_cycle(ctx):
     response = _client(ctx.world, "analyst").post(
         reverse("stocktakes:forum_create"),
