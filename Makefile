@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test install install-dev assets system-packages pytest lint bench bench-quick serve-production
+.PHONY: run test install install-dev packages assets collectstatic build system-packages pytest lint bench bench-quick serve-production
 
 run: install assets ## install, migrate, load demo data and serve on 127.0.0.1:$(PORT)
 	$(PY) manage.py migrate --noinput
@@ -42,6 +42,19 @@ static/vendor/plotly.min.js: static/build/app.css uv.lock
 
 assets: static/build/app.css static/vendor/plotly.min.js ## GOV.UK Frontend, MOJ Frontend, plotly.js and our CSS into git-ignored static folders
 
+# The image (Dockerfile) runs `make packages`, then `make build` once the code is copied in, so
+# the image and a workstation install and build with the same steps. The production smoke test
+# (scripts/smoke-production) runs the Dockerfile's make lines on a clean archive.
+packages: install node_modules/.package-lock.json ## the locked Python and npm packages, nothing built
+
+# Hashed, compressed copies of every static file in STATIC_ROOT, with the manifest whitenoise
+# serves them by. The key only lets the production settings load; nothing is signed with it.
+BUILD_ONLY_KEY := build-only-collectstatic-key-0123456789-abcdefghijklmnopqrstuvwxyz
+collectstatic: assets ## the production static files (hashed names and a manifest) into STATIC_ROOT
+	DJANGO_MODE=production DJANGO_SECRET_KEY=$(BUILD_ONLY_KEY) $(PY) manage.py collectstatic --noinput
+
+build: packages assets collectstatic ## everything the production image needs: packages, assets, static files
+
 system-packages: ## redis-server, chromium and poppler (pdftotext), installed with apt when root
 	scripts/ensure-system-packages
 
@@ -58,6 +71,5 @@ bench: install-dev ## every bench/*.py in full (minutes: by hand, not in CI)
 bench-quick: install-dev ## every bench/*.py on a small portfolio, to prove they still run (CI)
 	@for script in bench/*.py; do echo "== $$script"; BENCH_QUICK=1 $(PY) "$$script" || exit 1; done
 
-serve-production: install assets ## the production shape on this machine: gunicorn + whitenoise
-	DJANGO_MODE=production $(PY) manage.py collectstatic --noinput
+serve-production: build ## the production shape on this machine: gunicorn + whitenoise
 	DJANGO_MODE=production $(VENV)/bin/gunicorn deliveryunit.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2

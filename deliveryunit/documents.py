@@ -3,9 +3,14 @@
 A request validates what the document is about (through the kind's builder, as the principal
 who asked: a user or access.SYSTEM), stores a queued GeneratedDocument and, once the transaction
 commits, hands its id to the build queue. The build (run_build) is safe to run twice: only a
-queued build is started; the file is written under a temporary name and moved into place, and
-the row is marked done in a transaction only if the build is still the running one. A build
-left "running" by a dead worker is failed by sweep_stuck().
+queued build is started; the finished bytes are saved through the document storage under the
+build's final name (kind, id and version: unique, never written twice), and the row is marked
+done in a transaction only if the build is still the running one. A build left "running" by a
+dead worker is failed by sweep_stuck(), which also deletes anything saved under its name.
+
+Files go through Django's storage API only (the FileField's storage: local files under
+MEDIA_ROOT by default, an S3-compatible bucket shared by every web and worker container in
+production), never through paths on this machine.
 
 This module knows no app and no builder: each app registers its builders from its
 AppConfig.ready(), and requests are queued by kind. The queue is the Celery task in
@@ -18,15 +23,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -48,7 +53,7 @@ STUCK_REASON = "The build stopped without finishing (the worker building it stop
 
 # A build still running this long after it started is failed by the sweep (the worker's own
 # time limit is the same); a request still queued this long after it was made, likewise.
-STUCK_AFTER = timedelta(minutes=int(os.environ.get("DOCUMENT_BUILD_TIMEOUT_MINUTES", "60")))
+STUCK_AFTER = timedelta(minutes=float(os.environ.get("DOCUMENT_BUILD_TIMEOUT_MINUTES", "60")))
 QUEUED_TOO_LONG = timedelta(hours=int(os.environ.get("DOCUMENT_QUEUE_TIMEOUT_HOURS", "6")))
 
 CONTENT_TYPES = {
@@ -154,10 +159,28 @@ def document_request(
 # --- building -----------------------------------------------------------------------------
 
 
-def _documents_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "documents"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def document_storage() -> Storage:
+    """Where built documents are kept: the storage of GeneratedDocument.file."""
+    return GeneratedDocument._meta.get_field("file").storage
+
+
+def built_name(document: GeneratedDocument) -> str:
+    """The storage name a build of this document is saved under. The id makes it unique to the
+    row, and a row is built at most once, so no build ever overwrites another's file."""
+    return f"documents/{document.kind}-{document.pk}-v{document.version}.{document.format}"
+
+
+def open_document(document: GeneratedDocument) -> Any:
+    """The finished file, opened for reading from the storage (for a streamed download)."""
+    return document_storage().open(document.file.name, "rb")
+
+
+def _discard(name: str) -> None:
+    try:
+        document_storage().delete(name)
+    except Exception:
+        # A file left behind is an orphan, never a document: no row points at it.
+        log.exception("Could not delete %s from the document storage", name)
 
 
 def _start(document_id: int) -> GeneratedDocument | None:
@@ -195,36 +218,37 @@ def run_build(document_id: int) -> None:
     if document is None:
         return
     builder = REGISTRY[document.kind]
-    directory = _documents_dir()
-    final_name = f"{document.kind}-{document.pk}-v{document.version}.{document.format}"
-    temporary = directory / f".{uuid.uuid4().hex}.part"
+    name = built_name(document)
+    content = None
     try:
         content = builder.build(document, _progress_setter(document.pk))
-        with open(temporary, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, directory / final_name)
+        saved = document_storage().save(name, ContentFile(content))
     except Exception as exc:
-        temporary.unlink(missing_ok=True)
+        if content is not None:
+            _discard(name)  # a save that failed part way may have left part of the file
         log.exception("Document %s failed to build", document_id)
         _fail(document_id, BUILD_FAILED.format(reason=_reason(exc)))
         return
-    with transaction.atomic():
-        current = GeneratedDocument.objects.select_for_update().get(pk=document_id)
-        if current.status != DocumentStatus.RUNNING:
-            # Swept as stuck meanwhile: that outcome stands, and the file goes.
-            (directory / final_name).unlink(missing_ok=True)
-            return
-        current.status = DocumentStatus.DONE
-        current.progress = 100
-        current.file.name = f"documents/{final_name}"
-        current.checksum = hashlib.sha256(content).hexdigest()
-        current.size = len(content)
-        current.finished_at = timezone.now()
-        current.save(
-            update_fields=["status", "progress", "file", "checksum", "size", "finished_at"]
-        )
+    kept = False
+    try:
+        with transaction.atomic():
+            current = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+            if current.status != DocumentStatus.RUNNING:
+                # Swept as stuck meanwhile: that outcome stands, and the file goes.
+                return
+            current.status = DocumentStatus.DONE
+            current.progress = 100
+            current.file.name = saved
+            current.checksum = hashlib.sha256(content).hexdigest()
+            current.size = len(content)
+            current.finished_at = timezone.now()
+            current.save(
+                update_fields=["status", "progress", "file", "checksum", "size", "finished_at"]
+            )
+            kept = True
+    finally:
+        if not kept:
+            _discard(saved)
 
 
 def _reason(exc: Exception) -> str:
@@ -233,25 +257,34 @@ def _reason(exc: Exception) -> str:
     return f"an internal error occurred ({type(exc).__name__}). The unit has been told."
 
 
-def _fail(document_id: int, message: str) -> None:
+def _fail(document_id: int, message: str) -> bool:
+    """Fail the build if it is still queued or running; whether it was."""
     # A failed build gives its version number back, so the next build takes it.
-    GeneratedDocument.objects.filter(pk=document_id, status__in=ACTIVE_BUILD_STATUSES).update(
+    updated = GeneratedDocument.objects.filter(
+        pk=document_id, status__in=ACTIVE_BUILD_STATUSES
+    ).update(
         status=DocumentStatus.FAILED,
         error=message,
         version=None,
         finished_at=timezone.now(),
     )
+    return updated > 0
 
 
 def sweep_stuck(now: Any = None) -> int:
-    """Fail builds left running (or queued) past the time limit. Returns how many."""
+    """Fail builds left running (or queued) past the time limit, deleting anything a dead
+    build saved under its name. Returns how many."""
     now = now or timezone.now()
     stale = GeneratedDocument.objects.filter(
         Q(status=DocumentStatus.RUNNING, started_at__lt=now - STUCK_AFTER)
         | Q(status=DocumentStatus.QUEUED, requested_at__lt=now - QUEUED_TOO_LONG)
     )
     count = 0
-    for document_id in stale.values_list("pk", flat=True):
-        _fail(document_id, STUCK_REASON)
+    for document in stale.only("pk", "kind", "format", "version", "status"):
+        if not _fail(document.pk, STUCK_REASON):
+            continue  # it finished (or failed) meanwhile: its outcome stands
+        if document.status == DocumentStatus.RUNNING and document.version is not None:
+            # A worker that died while saving may have left part of the file.
+            _discard(built_name(document))
         count += 1
     return count

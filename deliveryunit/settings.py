@@ -169,8 +169,45 @@ if PRODUCTION:
         MIDDLEWARE.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1,
         "whitenoise.middleware.WhiteNoiseMiddleware",
     )
+    # Only the hashed copies are kept and compressed: every reference goes through the
+    # manifest, and compressing plotly.js twice over is most of the build's time.
+    WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+# Documents and pending imports go through Django's storage API only. The embedded default
+# keeps them as files under MEDIA_ROOT; production with more than one host keeps them in an
+# S3-compatible bucket that every web and worker container shares (STORAGE_BACKEND=s3, or
+# AWS_STORAGE_BUCKET_NAME set). Credentials are read by boto3 from its own environment
+# variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the host's role, never from here.
+STORAGE_BACKEND = os.environ.get(
+    "STORAGE_BACKEND", "s3" if os.environ.get("AWS_STORAGE_BUCKET_NAME") else "local"
+)
+if STORAGE_BACKEND == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    DEFAULT_STORAGE: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            # A built document's name is never reused; refuse to overwrite rather than trust it.
+            "file_overwrite": False,
+            "default_acl": None,
+            # Objects are private; downloads stream through the app, which checks access.
+            "querystring_auth": True,
+        },
+    }
+elif STORAGE_BACKEND == "local":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}.")
+# Documents carry a protective marking: readable by the app's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -208,6 +245,8 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Health probes reach the container directly over HTTP; /healthz reveals nothing private.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from . import health
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -17,6 +20,12 @@ class LoginView(auth_views.LoginView):
 
 
 @login_not_required
-@require_GET
+@never_cache
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """For load balancers and container health checks: 200 when the database, the broker and
+    the document storage all answer, 503 naming the ones that do not."""
+    checks = health.run_checks()
+    down = [name for name, outcome in checks.items() if outcome == health.DOWN]
+    body = {"status": "unavailable" if down else "ok", "down": down, "checks": checks}
+    return JsonResponse(body, status=503 if down else 200)

@@ -91,7 +91,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     )
     filename = f"{slugify(document.title)}-v{document.version}.{document.format}"
     return FileResponse(
-        document.file.open("rb"),
+        documents.open_document(document),
         as_attachment=True,
         filename=filename,
         content_type=documents.CONTENT_TYPES[document.format],

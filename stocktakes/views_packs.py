@@ -194,7 +194,7 @@ def pack_download(request: HttpRequest, pk: int) -> FileResponse:
     meeting = pack.meeting
     filename = f"{slugify(f'{meeting.forum.name} {meeting.date:%Y-%m-%d}')}-pack-v{pack.number}.pdf"
     return FileResponse(
-        document.file.open("rb"),
+        documents.open_document(document),
         as_attachment=True,
         filename=filename,
         content_type=documents.CONTENT_TYPES[DocumentFormat.PDF],

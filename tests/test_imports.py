@@ -732,12 +732,17 @@ def test_cancel_discards_the_upload(client, analyst, measure, media_root):
     client.force_login(analyst)
     page = preview(client, upload(client, measure, csv_file("period,value\n2023-01,81\n")))
     token = page.context["pending"].token
-    assert (media_root / "imports" / token).is_dir()
+    assert stored_for(media_root, token) == [f"{token}.json"]
     url = reverse("priorities:measure_import", args=[measure.pk])
     with unchanged_database():
         response = client.post(url, {"token": token, "action": "cancel"})
     assert response.status_code == 302
-    assert not (media_root / "imports" / token).exists()
+    assert stored_for(media_root, token) == []
+
+
+def stored_for(media_root, token):
+    """Every file the pending import store holds for this token."""
+    return sorted(p.name for p in (media_root / "imports").iterdir() if p.name.startswith(token))
 
 
 # --- who may import -----------------------------------------------------------------------

@@ -66,7 +66,6 @@ from .pending import (
     fingerprint,
     pending_create,
     pending_load,
-    pending_root,
     pending_start,
     prune_pending,
 )
@@ -176,7 +175,6 @@ __all__ = [
     "parse_value",
     "pending_create",
     "pending_load",
-    "pending_root",
     "pending_start",
     "portfolio_resolver",
     "prune_pending",

@@ -1,25 +1,27 @@
 """Pending imports: an upload kept server-side between its steps, and its fingerprint.
 
-Between upload and confirm the upload lives in a `PendingImport` (MEDIA_ROOT/imports/<token>/)
-that only the user who uploaded it, for the same measure (or the portfolio), can open. The
-preview carries a fingerprint of the rows and of the stored data they touch; confirming with a
-fingerprint that no longer matches means someone saved in between.
+Between upload and confirm the upload lives in a `PendingImport` that only the user who
+uploaded it, for the same measure (or the portfolio), can open. It is kept through Django's
+default storage (`imports/<token>.json` and, for a publisher's file awaiting its mapping,
+`imports/<token>.upload`), so every web process sees it: local files by default, the shared
+bucket in production. The preview carries a fingerprint of the rows and of the stored data they
+touch; confirming with a fingerprint that no longer matches means someone saved in between.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from ..models import Measure
 from .parse import (
@@ -34,6 +36,8 @@ from .readers import FILE_TOO_LARGE, MAX_BYTES, ImportRefused, read_table, sheet
 PENDING_MISSING = "This import has expired or is already finished. Upload the file again."
 
 PENDING_MAX_AGE_SECONDS = 24 * 60 * 60
+PENDING_FOLDER = "imports"
+_META, _UPLOAD = ".json", ".upload"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 MAP, PREVIEW = "map", "preview"
 
@@ -70,34 +74,39 @@ class PendingImport:
 
     # Storage -------------------------------------------------------------------------------
 
-    @property
-    def folder(self) -> Path:
-        return pending_root() / self.token
+    def _name(self, suffix: str) -> str:
+        return f"{PENDING_FOLDER}/{self.token}{suffix}"
 
     def upload(self) -> bytes:
-        return (self.folder / "upload").read_bytes()
+        with default_storage.open(self._name(_UPLOAD), "rb") as handle:
+            return handle.read()
 
     def save(self, upload: bytes | None = None) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if upload is not None:
-            (self.folder / "upload").write_bytes(upload)
+            _put(self._name(_UPLOAD), upload)
             self.has_upload = True
-        meta = self.folder / "meta.json.tmp"
-        meta.write_text(json.dumps(asdict(self)))
-        os.replace(meta, self.folder / "meta.json")
+        _put(self._name(_META), json.dumps(asdict(self)).encode())
 
     def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        for suffix in (_META, _UPLOAD):
+            default_storage.delete(self._name(suffix))
+
+
+def _put(name: str, content: bytes) -> None:
+    """Store `content` under exactly `name`, replacing what was there. Storages never overwrite
+    on save (they pick another name), so the old object goes first; the token is the user's own,
+    so nothing else reads it in between."""
+    default_storage.delete(name)
+    saved = default_storage.save(name, ContentFile(content))
+    if saved != name:
+        default_storage.delete(saved)
+        raise OSError(f"the pending import could not be stored as {name}")
 
 
 def fingerprint(rows: list[ParsedRow], *stored: Any) -> str:
     """A digest of the rows as read and of what the stored data they touch looks like now."""
     payload = [[asdict(row) for row in rows], *stored]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def pending_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
 
 
 def pending_create(
@@ -152,9 +161,12 @@ def pending_load(token: str, *, user: Any, measure: Measure | None) -> PendingIm
     user's token, a token for another measure and an expired one all look the same."""
     if not token or not _TOKEN.match(token):
         return None
+    name = f"{PENDING_FOLDER}/{token}{_META}"
     try:
-        data = json.loads((pending_root() / token / "meta.json").read_text())
-        pending = PendingImport(**data)
+        if not default_storage.exists(name):
+            return None
+        with default_storage.open(name, "rb") as handle:
+            pending = PendingImport(**json.loads(handle.read()))
     except (OSError, ValueError, TypeError):
         return None
     if pending.user_id != user.pk or pending.measure_id != (measure.pk if measure else None):
@@ -166,13 +178,16 @@ def pending_load(token: str, *, user: Any, measure: Measure | None) -> PendingIm
 
 
 def prune_pending() -> None:
-    root = pending_root()
-    if not root.is_dir():
-        return
-    cutoff = time.time() - PENDING_MAX_AGE_SECONDS
-    for folder in root.iterdir():
+    """Delete what is left of imports started more than a day ago and never finished."""
+    try:
+        _, names = default_storage.listdir(PENDING_FOLDER)
+    except (OSError, NotImplementedError):
+        return  # nothing stored yet
+    cutoff = timezone.now() - timedelta(seconds=PENDING_MAX_AGE_SECONDS)
+    for name in names:
+        path = f"{PENDING_FOLDER}/{name}"
         try:
-            if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
         except OSError:
-            continue
+            continue  # deleted meanwhile by its own request

@@ -1,4 +1,5 @@
-// Starts the GOV.UK and MOJ components on every page. Loaded as a module from our own origin.
-import { initAll } from "/static/vendor/govuk-frontend.min.js";
+// Starts the GOV.UK and MOJ components on every page. Loaded as a module from our own origin;
+// "govuk-frontend" is resolved by the page's import map to the file's hashed static name.
+import { initAll } from "govuk-frontend";
 
 initAll();
