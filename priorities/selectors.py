@@ -54,7 +54,7 @@ _DATA_PREFETCHES: tuple[str | Prefetch, ...] = (
     Prefetch(
         "measures__actuals",
         queryset=Actual.objects.order_by("period").only(
-            "pk", "measure_id", "period", "value", "status", "note"
+            "pk", "measure_id", "period", "value", "status", "note", "source"
         ),
     ),
     Prefetch("milestones", queryset=Milestone.objects.order_by("due", "pk")),
@@ -95,6 +95,7 @@ def _series(measure: Measure, priority: Priority) -> MeasureSeries:
                 value=float(actual.value),
                 provisional=actual.status == ActualStatus.PROVISIONAL,
                 note=actual.note,
+                source=actual.source,
             )
             for actual in measure.actuals.all()
         ],
