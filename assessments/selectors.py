@@ -533,19 +533,19 @@ def latest_likelihoods(user: Any, priority_ids: Iterable[int]) -> dict[int, Like
         .filter(priority_id__in=list(priority_ids))
         .exclude(likelihood="")
         .order_by("priority_id", "-round__date", "-round_id")
-        .values_list("priority_id", "likelihood", "round__name")
+        .values_list("priority_id", "likelihood", "round__name", "round__date")
     )
-    latest: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for priority_id, code, round_name in rows:
+    latest: dict[int, list[tuple[str, str, Any]]] = defaultdict(list)
+    for priority_id, code, round_name, round_date in rows:
         if len(latest[priority_id]) < 2:
-            latest[priority_id].append((code, round_name))
+            latest[priority_id].append((code, round_name, round_date))
     if not latest:
         return {}
     scale = scales()
     dimension = str(DimensionCode.LIKELIHOOD)
     found = {}
     for priority_id, judgements in latest.items():
-        (code, round_name), *before = judgements
+        (code, round_name, round_date), *before = judgements
         now = scale.rating(dimension, code)
         was = scale.rating(dimension, before[0][0]) if before else None
         if now is None:
@@ -555,6 +555,7 @@ def latest_likelihoods(user: Any, priority_ids: Iterable[int]) -> dict[int, Like
             label=now.label,
             css=now.css,
             round_name=round_name,
+            round_date=round_date,
             order=now.order,
             previous_code=was.code if was else "",
             previous_label=was.label if was else "",

@@ -1,4 +1,5 @@
-"""What other apps tell the priorities app's list about each priority, through the base.
+"""What other apps tell the priority list and the dashboard about each priority, through the
+base.
 
 `priorities` knows no other app, but its list shows each priority's likelihood of delivery (an
 assessments judgement) and filters by forum (a stocktakes grouping). Those apps register the
@@ -9,14 +10,18 @@ answers here from their AppConfig.ready(), in the same way as the priority page'
   the latest judgement `user` may see and the one before it, in a fixed number of queries.
 - `register_grouping(Grouping(...))`: a filter by something priorities belong to; `choices`
   lists the groups `user` may see, `members` the ids of the priorities in one of them.
+- `register_reviews(function)`: function(user, priority_ids) -> {priority id: ReviewUnderWay},
+  the priority review under way on each priority, if any. The reviews app registers it; until
+  it does, the dashboard's review column is not shown.
 
-Nothing registered means no column and no filter: the list still works on its own.
+Nothing registered means no column and no filter: the pages still work on their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 IMPROVED = "improved"
@@ -34,6 +39,7 @@ class Likelihood:
     css: str  # classes of the coloured letters
     round_name: str
     order: int  # position on the scale: higher is better
+    round_date: date | None = None
     previous_code: str = ""
     previous_label: str = ""
     previous_order: int | None = None
@@ -113,3 +119,32 @@ def register_grouping(grouping: Grouping) -> None:
 
 def groupings() -> list[Grouping]:
     return list(_groupings.values())
+
+
+@dataclass(frozen=True)
+class ReviewUnderWay:
+    """A priority review in progress on a priority, as the dashboard shows it."""
+
+    title: str
+    stage: str  # the stage's label, e.g. "Fieldwork"
+    url: str = ""  # the review's page, for users who may open it
+
+
+ReviewsFunction = Callable[[Any, Iterable[int]], dict[int, ReviewUnderWay]]
+
+_reviews: list[ReviewsFunction] = []
+
+
+def register_reviews(function: ReviewsFunction) -> None:
+    _reviews[:] = [function]
+
+
+def has_reviews() -> bool:
+    return bool(_reviews)
+
+
+def reviews_under_way(user: Any, priority_ids: Iterable[int]) -> dict[int, ReviewUnderWay]:
+    """The hook the dashboard's review column reads: empty until an app registers reviews."""
+    if not _reviews:
+        return {}
+    return _reviews[0](user, priority_ids)

@@ -35,11 +35,6 @@ from .models import (
 from .performance import Performance
 from .series import ActualPoint, MeasureSeries, MilestoneMark, Point, TrajectorySeries
 
-
-def priority_count_for_user(user: Any) -> int:
-    return access.scoped(Priority.objects.filter(active=True), user).count()
-
-
 # --- fetching ---------------------------------------------------------------------------------
 
 # Everything a priority's measures need for status and charts, one query per relation.
