@@ -20,6 +20,7 @@ from django.http import Http404
 
 from deliveryunit import access
 from deliveryunit.models import Department
+from deliveryunit.priority_facts import Likelihood
 from priorities.models import Priority
 
 from .models import (
@@ -510,6 +511,58 @@ def movement(user: Any, first: AssessmentRound, second: AssessmentRound) -> Move
         )
     moved.sort(key=lambda m: natural_key(m.priority))
     return MovementReport(earlier, later, moved, unchanged, not_compared)
+
+
+# --- each priority's latest likelihood -------------------------------------------------------
+
+
+def published_assessments(user: Any) -> QuerySet[Assessment]:
+    """Assessments in published rounds that `user` may see (the round rule, access's; the
+    priority's department scoping is the caller's, who passes the priorities)."""
+    return Assessment.objects.filter(
+        round__in=rounds_for_user(user).filter(status=RoundStatus.PUBLISHED).values("pk")
+    )
+
+
+def latest_likelihoods(user: Any, priority_ids: Iterable[int]) -> dict[int, Likelihood]:
+    """Each priority's likelihood of delivery in the latest published round that judged it,
+    with the judgement before that, in two queries (the scale and the judgements) whatever the
+    number of priorities or rounds."""
+    rows = (
+        published_assessments(user)
+        .filter(priority_id__in=list(priority_ids))
+        .exclude(likelihood="")
+        .order_by("priority_id", "-round__date", "-round_id")
+        .values_list("priority_id", "likelihood", "round__name", "round__date")
+    )
+    latest: dict[int, list[tuple[str, str, Any]]] = defaultdict(list)
+    for priority_id, code, round_name, round_date in rows:
+        if len(latest[priority_id]) < 2:
+            latest[priority_id].append((code, round_name, round_date))
+    if not latest:
+        return {}
+    scale = scales()
+    dimension = str(DimensionCode.LIKELIHOOD)
+    found = {}
+    for priority_id, judgements in latest.items():
+        (code, round_name, round_date), *before = judgements
+        now = scale.rating(dimension, code)
+        was = scale.rating(dimension, before[0][0]) if before else None
+        if now is None:
+            continue
+        found[priority_id] = Likelihood(
+            code=now.code,
+            label=now.label,
+            css=now.css,
+            round_name=round_name,
+            round_date=round_date,
+            order=now.order,
+            previous_code=was.code if was else "",
+            previous_label=was.label if was else "",
+            previous_order=was.order if was else None,
+            previous_round_name=before[0][1] if before else "",
+        )
+    return found
 
 
 # --- the framework ----------------------------------------------------------------------------

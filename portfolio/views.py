@@ -1,19 +1,27 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from deliveryunit.editing import HtmxHttpRequest, vary_on_htmx
+
+from . import dashboard, due
 from . import home as home_sections
+from .forms import DashboardFilterForm
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "portfolio/home.html",
-        {
-            "nav_home": True,
-            "sections": home_sections.sections_for(request.user),
-            "scope_description": home_sections.scope_description(request.user),
-            "role_summary": home_sections.ROLE_SUMMARY.get(request.user.role, ""),
-        },
-    )
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """The portfolio dashboard, for every role, scoped to what the user may see. Filters and
+    sorting live in the query string; htmx asks for the results part only."""
+    user = request.user
+    form = DashboardFilterForm(request.GET or None, auto_id="filter-%s", user=user)
+    board = dashboard.dashboard(user, form.valid_filters(), request.GET)
+    context = {"nav_home": True, "form": form, "board": board}
+    if request.htmx:
+        return vary_on_htmx(render(request, "portfolio/home.html#results", context))
+    context |= {
+        "due": due.due_from(user),
+        "scope_description": home_sections.scope_description(user),
+        "role_summary": home_sections.ROLE_SUMMARY.get(user.role, ""),
+    }
+    return vary_on_htmx(render(request, "portfolio/home.html", context))

@@ -221,7 +221,96 @@ def sparkline_svg(series: MeasureSeries) -> str:
     sparkline_figure drawn as a polyline in its own colour, width and dash, and its markers as
     dots, on the same unpadded axes. Only numbers and our own colours go into it, so there is
     nothing to escape. Empty when there is nothing to draw."""
-    figure = sparkline_figure(series)
+    return _figure_svg(sparkline_figure(series))
+
+
+def stored_sparkline_figure(points: dict[str, Any]) -> dict[str, Any]:
+    """sparkline_figure for the points a measure's stored performance keeps
+    (performance.sparkline_points): the latest actuals and the current plan at their periods,
+    drawn in the same way."""
+    actuals = points.get("actuals") or []
+    plan = [(day, value) for day, value in points.get("plan") or [] if value is not None]
+    traces: list[dict[str, Any]] = []
+    if plan:
+        traces.append(
+            {
+                "type": "scatter",
+                "name": NAME_CURRENT,
+                "x": [day for day, _ in plan],
+                "y": [value for _, value in plan],
+                "mode": "lines",
+                "line": {"color": BLUE, "width": 1, "dash": "dot"},
+            }
+        )
+    if actuals:
+        traces.append(
+            {
+                "type": "scatter",
+                "name": NAME_ACTUAL,
+                "x": [day for day, _, _ in actuals],
+                "y": [value for _, value, _ in actuals],
+                "mode": "lines+markers",
+                "line": {"color": BLACK, "width": 1.5},
+                "marker": {"color": BLACK, "size": [0] * (len(actuals) - 1) + [SPARK_DOT]},
+            }
+        )
+    return {"data": traces, "layout": {"width": SPARK_WIDTH, "height": SPARK_HEIGHT}}
+
+
+def sparkline_inline(points: dict[str, Any]) -> str:
+    """The stored sparkline as inline SVG for the dashboard, drawn on the server. Hidden from
+    assistive technology: sparkline_text, beside it, says the same in words. Numbers and our
+    own colours only, so nothing to escape. Empty when there is nothing to draw."""
+    return _figure_svg(stored_sparkline_figure(points), hidden=True)
+
+
+_TREND_SPAN = {periods.MONTHLY: 12, periods.QUARTERLY: 4, periods.ANNUAL: 3}
+_PERIOD_NOUNS = {periods.MONTHLY: "month", periods.QUARTERLY: "quarter", periods.ANNUAL: "year"}
+
+
+def spark_period(day: date, frequency: str) -> str:
+    """A period in short words: "Sep 2023", "2023 Q3", "2023"."""
+    if frequency == periods.QUARTERLY:
+        return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    if frequency == periods.ANNUAL:
+        return str(day.year)
+    return day.strftime("%b %Y")
+
+
+def sparkline_text(points: dict[str, Any], unit: str, frequency: str) -> str:
+    """The sparkline in words: "Actual 71.6% in Sep 2023 against 76% planned; falling over 12
+    months". The trend compares the latest actual with the earliest one in the last year (three
+    years for annual measures) of the stored points."""
+    actuals = points.get("actuals") or []
+    if not actuals:
+        return "No actual data yet"
+    plan = dict((day, value) for day, value in points.get("plan") or [])
+    day, value, provisional = actuals[-1]
+    latest = date.fromisoformat(day)
+    text = (
+        f"Actual {format_value(value, unit)}{' (provisional)' if provisional else ''} in "
+        f"{spark_period(latest, frequency)}"
+    )
+    planned = plan.get(day)
+    text += (
+        f" against {format_value(planned, unit)} planned"
+        if planned is not None
+        else ", with no plan for that period"
+    )
+    earliest = periods.step(latest, frequency, -_TREND_SPAN[frequency])
+    window = [a for a in actuals if date.fromisoformat(a[0]) >= earliest]
+    if len(window) < 2:
+        return text
+    first_day = date.fromisoformat(window[0][0])
+    months = (latest.year - first_day.year) * 12 + latest.month - first_day.month
+    count = months // {periods.MONTHLY: 1, periods.QUARTERLY: 3, periods.ANNUAL: 12}[frequency]
+    noun = _PERIOD_NOUNS[frequency] + ("" if count == 1 else "s")
+    change = value - window[0][1]
+    trend = "unchanged" if abs(change) < 1e-9 else ("rising" if change > 0 else "falling")
+    return f"{text}; {trend} over {count} {noun}"
+
+
+def _figure_svg(figure: dict[str, Any], *, hidden: bool = False) -> str:
     traces = [
         (
             trace,
@@ -248,7 +337,9 @@ def sparkline_svg(series: MeasureSeries) -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}">'
+        f'viewBox="0 0 {width} {height}"'
+        + (' class="du-sparkline" aria-hidden="true" focusable="false"' if hidden else "")
+        + ">"
     ]
     for trace, trace_points in traces:
         line = trace["line"]

@@ -1,8 +1,10 @@
 """Priorities, their measures, planned trajectories, actual data and milestones.
 
-Status against trajectory and the forecast are derived (priorities/performance.py), never stored.
-Every model here keeps a history (who, when, before, after) through django-simple-history, and
-writes go through priorities/services.py, which records who made them.
+Status against trajectory and the forecast are derived (priorities/performance.py), never typed
+in. What lists and dashboards read of them is kept in MeasurePerformance, which the services
+rewrite in the same transaction as every change to the data it comes from.
+Every other model here keeps a history (who, when, before, after) through
+django-simple-history, and writes go through priorities/services.py, which records who made them.
 """
 
 from django.conf import settings
@@ -14,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from deliveryunit import clock
 from deliveryunit.models import Department
 
-from . import periods
+from . import performance, periods
 
 
 class PriorityKind(models.TextChoices):
@@ -231,3 +233,55 @@ class Milestone(models.Model):
             MilestoneStatus.PLANNED,
             MilestoneStatus.IN_PROGRESS,
         )
+
+
+class MeasurePerformance(models.Model):
+    """A measure's derived performance as of its data now: status against the current
+    trajectory at the latest actual, the status at the actual before it, the forecast at the
+    deadline and a sparkline's worth of points. Never edited: services.performance_refresh
+    rewrites it from performance.stored_values inside every transaction that changes the
+    measure's actuals, trajectories, the measure itself or its priority, so a list or
+    dashboard reads one row a measure instead of every actual. No history: it is not a record
+    of anything anyone did, and it can be rebuilt at any time (manage.py refresh_performance).
+    """
+
+    DEPARTMENT_PATHS = ("measure__priority__lead_department", "measure__priority__delivery_chain")
+
+    measure = models.OneToOneField(
+        Measure, on_delete=models.CASCADE, related_name="stored_performance"
+    )
+    status = models.CharField(max_length=20)
+    status_label = models.CharField(max_length=40)
+    latest_period = models.DateField(null=True, blank=True)
+    latest_value = models.FloatField(null=True, blank=True)
+    latest_provisional = models.BooleanField(default=False)
+    latest_source = models.CharField(max_length=300, blank=True)
+    planned_value = models.FloatField(null=True, blank=True)
+    variance = models.FloatField(null=True, blank=True)  # actual - planned, signed
+    better_by = models.FloatField(null=True, blank=True)  # positive when better than planned
+    previous_period = models.DateField(null=True, blank=True)
+    previous_status = models.CharField(max_length=20, blank=True)
+    target_met = models.BooleanField(null=True, blank=True)
+    forecast_period = models.DateField(null=True, blank=True)
+    forecast_value = models.FloatField(null=True, blank=True)
+    forecast_gap = models.FloatField(null=True, blank=True)
+    forecast_will_meet = models.BooleanField(null=True, blank=True)
+    forecast_reliable = models.BooleanField(default=False)
+    plan_start = models.DateField(null=True, blank=True)
+    # {"actuals": [[iso date, value, provisional], ...], "plan": [[iso date, value], ...]}
+    sparkline = models.JSONField(default=dict, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "measure performance"
+
+    def __str__(self) -> str:
+        return f"{self.measure_id}: {self.status_label}"
+
+    @property
+    def has_data(self) -> bool:
+        return self.latest_period is not None
+
+    @property
+    def slipped(self) -> bool:
+        return performance.slipped(self.status, self.previous_status)

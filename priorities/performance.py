@@ -1,13 +1,16 @@
 """Derived performance of a measure: status against its current trajectory and a forecast.
 
 Everything here is a pure function of a MeasureSeries (priorities/series.py), so the same
-answers serve the priority page, dashboards and documents, and nothing is ever stored or typed
-in by hand.
+answers serve the priority page, dashboards and documents, and nothing is ever typed in by
+hand. What lists and dashboards read is stored (MeasurePerformance, written by
+services.performance_refresh whenever the data it comes from changes), but computed here by
+`stored_values`, from the same functions, so a stored answer and a fresh one are always equal.
 """
 
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -35,6 +38,11 @@ TREND_WINDOW = {periods.MONTHLY: 12, periods.QUARTERLY: 8, periods.ANNUAL: 5}
 MIN_TREND_POINTS = 3
 # With no deadline and no target date, project this many periods ahead.
 DEFAULT_HORIZON = 12
+# A trend fitted to fewer actuals than this (by frequency: half the window) is still projected,
+# but flagged as a weak basis for saying whether the target will be met.
+RELIABLE_TREND_POINTS = {periods.MONTHLY: 6, periods.QUARTERLY: 4, periods.ANNUAL: 3}
+# How many of the latest actuals a stored sparkline keeps, with the plan at the same periods.
+SPARKLINE_ACTUALS = 24
 
 _PERIOD_NOUN = {periods.MONTHLY: "month", periods.QUARTERLY: "quarter", periods.ANNUAL: "year"}
 _MONTHS_PER_PERIOD = {periods.MONTHLY: 1, periods.QUARTERLY: 3, periods.ANNUAL: 12}
@@ -50,6 +58,8 @@ class Forecast:
     will_meet_target: bool | None
     slope_per_period: float
     method: str
+    fitted_points: int = 0  # how many actuals the trend was fitted to
+    reliable: bool = False  # fitted to at least RELIABLE_TREND_POINTS actuals
 
 
 @dataclass(frozen=True)
@@ -230,7 +240,66 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
             f"{periods.label(latest.period, frequency)} (least squares, up to {window} {noun}s), "
             f"projected from the latest actual to {periods.label(points[-1].period, frequency)}."
         ),
+        fitted_points=len(recent),
+        reliable=len(recent) >= RELIABLE_TREND_POINTS[frequency],
     )
+
+
+def previous_status(series: MeasureSeries) -> tuple[date | None, str]:
+    """The period of the actual before the latest and the status the measure had then (against
+    today's current trajectory), or (None, "") with fewer than two actuals."""
+    statuses = status_series(series)
+    if len(statuses) < 2:
+        return None, ""
+    return statuses[-2]
+
+
+def slipped(status: str, previous: str) -> bool:
+    """Off track now and not at the previous actual: "slipped off track since last time"."""
+    return status == OFF_TRACK and bool(previous) and previous != OFF_TRACK
+
+
+def sparkline_points(series: MeasureSeries, count: int = SPARKLINE_ACTUALS) -> dict[str, Any]:
+    """The latest `count` actuals and the current plan at the same periods, as JSON-ready
+    lists: {"actuals": [[iso date, value, provisional], ...], "plan": [[iso date, value or
+    None], ...]}."""
+    actuals = _sorted_actuals(series.actuals)[-count:]
+    current = series.current_trajectory
+    return {
+        "actuals": [[a.period.isoformat(), float(a.value), a.provisional] for a in actuals],
+        "plan": [[a.period.isoformat(), planned_at(current, a.period)] for a in actuals],
+    }
+
+
+def stored_values(series: MeasureSeries) -> dict[str, Any]:
+    """Everything MeasurePerformance keeps about a measure, by field name, from `assess` and
+    the functions above: the one computation behind every stored row."""
+    assessed = assess(series)
+    forecast_ = assessed.forecast
+    previous_period, previous = previous_status(series)
+    current = series.current_trajectory
+    latest = _sorted_actuals(series.actuals)[-1] if series.actuals else None
+    return {
+        "status": assessed.status,
+        "status_label": assessed.status_label,
+        "latest_period": assessed.latest_period,
+        "latest_value": assessed.latest_value,
+        "latest_provisional": assessed.latest_provisional,
+        "latest_source": latest.source if latest else "",
+        "planned_value": assessed.planned_value,
+        "variance": assessed.variance,
+        "better_by": assessed.better_by,
+        "previous_period": previous_period,
+        "previous_status": previous,
+        "target_met": assessed.target_met,
+        "forecast_period": forecast_.deadline if forecast_ else None,
+        "forecast_value": forecast_.value_at_deadline if forecast_ else None,
+        "forecast_gap": forecast_.gap_to_target if forecast_ else None,
+        "forecast_will_meet": forecast_.will_meet_target if forecast_ else None,
+        "forecast_reliable": forecast_.reliable if forecast_ else False,
+        "plan_start": min((p.period for p in current.points), default=None) if current else None,
+        "sparkline": sparkline_points(series),
+    }
 
 
 def _target_met(series: MeasureSeries, actuals: list[ActualPoint]) -> bool | None:

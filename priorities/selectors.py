@@ -17,14 +17,16 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
 
-from deliveryunit import access
+from deliveryunit import access, priority_facts
 from deliveryunit.models import Department
+from deliveryunit.priority_facts import Likelihood
 
 from . import charts, performance, periods
 from .models import (
     Actual,
     ActualStatus,
     Measure,
+    MeasurePerformance,
     Milestone,
     Priority,
     Trajectory,
@@ -32,11 +34,6 @@ from .models import (
 )
 from .performance import Performance
 from .series import ActualPoint, MeasureSeries, MilestoneMark, Point, TrajectorySeries
-
-
-def priority_count_for_user(user: Any) -> int:
-    return access.scoped(Priority.objects.filter(active=True), user).count()
-
 
 # --- fetching ---------------------------------------------------------------------------------
 
@@ -54,7 +51,7 @@ _DATA_PREFETCHES: tuple[str | Prefetch, ...] = (
     Prefetch(
         "measures__actuals",
         queryset=Actual.objects.order_by("period").only(
-            "pk", "measure_id", "period", "value", "status", "note"
+            "pk", "measure_id", "period", "value", "status", "note", "source"
         ),
     ),
     Prefetch("milestones", queryset=Milestone.objects.order_by("due", "pk")),
@@ -95,6 +92,7 @@ def _series(measure: Measure, priority: Priority) -> MeasureSeries:
                 value=float(actual.value),
                 provisional=actual.status == ActualStatus.PROVISIONAL,
                 note=actual.note,
+                source=actual.source,
             )
             for actual in measure.actuals.all()
         ],
@@ -128,10 +126,23 @@ def measure_series_for_priorities(priorities: Iterable[Priority]) -> dict[int, M
 # --- the list ---------------------------------------------------------------------------------
 
 
+def stored_performance(measure: Measure) -> MeasurePerformance:
+    """The measure's stored performance, fetched with it (select_related), or an unsaved "no
+    data" row for a measure written around the services and not yet refreshed."""
+    try:
+        return measure.stored_performance  # type: ignore[attr-defined]
+    except MeasurePerformance.DoesNotExist:
+        return MeasurePerformance(
+            measure=measure,
+            status=performance.NO_DATA,
+            status_label=performance.STATUS_LABELS[performance.NO_DATA],
+        )
+
+
 @dataclass
 class MeasureStatus:
     measure: Measure
-    performance: Performance
+    performance: MeasurePerformance
 
 
 @dataclass
@@ -144,6 +155,9 @@ class ListRow:
     # under its ancestors.
     context_only: bool = False
     measures: list[MeasureStatus] = field(default_factory=list)
+    # The latest likelihood of delivery the user may see, from assessments through
+    # deliveryunit.priority_facts; None when not judged (or no app supplies it).
+    likelihood: Likelihood | None = None
 
     @property
     def indent(self) -> int:
@@ -162,14 +176,20 @@ def departments_for_filter(user: Any) -> QuerySet[Department]:
 
 
 def priority_list(
-    user: Any, department: Department | int | None = None, kind: str | None = None
+    user: Any,
+    department: Department | int | None = None,
+    kind: str | None = None,
+    within: Iterable[int] | None = None,
 ) -> list[ListRow]:
-    """The priorities `user` may see, as a tree in code order, each with its measures' status.
+    """The priorities `user` may see, as a tree in code order, each with its measures' stored
+    status and its latest likelihood of delivery.
 
-    A priority matching the filters is shown under its ancestors. An ancestor that does not
-    match is still shown, greyed as context (`context_only`), when the user may see it; one the
-    user may not see is left out and the sub-target moves up to its nearest visible ancestor or
-    to the top level. Runs the same number of queries whatever the number of priorities.
+    `within` limits the matches to these priority ids (a grouping filter, such as a forum's
+    scope). A priority matching the filters is shown under its ancestors. An ancestor that does
+    not match is still shown, greyed as context (`context_only`), when the user may see it; one
+    the user may not see is left out and the sub-target moves up to its nearest visible
+    ancestor or to the top level. Runs the same number of queries whatever the number of
+    priorities, and reads no actual: status comes from MeasurePerformance.
     """
     visible = access.scoped(Priority.objects.all(), user)
     # The whole visible tree as (id, parent id): two integers a row, so ancestors at any depth
@@ -187,6 +207,8 @@ def priority_list(
     if kind:
         matching = matching.filter(kind=kind)
     matching_ids = set(matching.values_list("pk", flat=True))
+    if within is not None:
+        matching_ids &= set(within)
 
     needed = set(matching_ids)
     for pk in matching_ids:
@@ -195,8 +217,17 @@ def priority_list(
             needed.add(parent)
             parent = parent_of[parent]
 
-    priorities = list(with_measure_data(Priority.objects.filter(pk__in=needed)))
-    series = measure_series_for_priorities(priorities)
+    priorities = list(
+        Priority.objects.filter(pk__in=needed)
+        .select_related("lead_department")
+        .prefetch_related(
+            Prefetch(
+                "measures",
+                queryset=Measure.objects.select_related("stored_performance").order_by("pk"),
+            )
+        )
+    )
+    likelihoods = priority_facts.likelihoods(user, matching_ids)
     by_id = {p.pk: p for p in priorities}
 
     children: dict[int | None, list[Priority]] = defaultdict(list)
@@ -216,9 +247,9 @@ def priority_list(
             )
             if not row.context_only:
                 row.measures = [
-                    MeasureStatus(m, performance.assess(series[m.pk]))
-                    for m in priority.measures.all()
+                    MeasureStatus(m, stored_performance(m)) for m in priority.measures.all()
                 ]
+                row.likelihood = likelihoods.get(priority.pk)
             rows.append(row)
             walk(priority, depth + 1)
 

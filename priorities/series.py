@@ -27,6 +27,7 @@ class ActualPoint:
     value: float
     provisional: bool
     note: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)

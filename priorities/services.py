@@ -3,8 +3,16 @@
 Every write validates (`full_clean`), runs in a transaction and is attributed to the user who
 made it in the object's history. Updates carry the version the user started from; if someone
 else saved in between, deliveryunit.editing.ConflictError is raised and nothing is written.
+
+Every write that changes what a measure's performance is derived from (its actuals, its
+trajectories, the measure, its priority's deadline) ends with `performance_refresh` for the
+measures it touched, in the same transaction: the stored performance that lists and dashboards
+read is never behind the data. Code that writes these rows in bulk, bypassing the services
+(seed data, benchmarks), must call it too. Milestones are not among its inputs (a status or
+forecast does not depend on them), so milestone writes leave it alone.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,13 +24,34 @@ from django.db import transaction
 
 from deliveryunit.editing import ConflictError, attribute, check_version, locked
 
-from . import periods
+from . import performance_store, periods
 from .models import Actual, ActualStatus, Measure, Milestone, Priority, Trajectory, TrajectoryPoint
 
 REASON_REQUIRED = "Give a reason for re-profiling the trajectory."
 NO_POINTS = "A trajectory needs at least one point."
 DUPLICATE_POINT = "The trajectory has two points for {period}."
 PARENT_CYCLE = "A priority cannot sit under itself or one of its own sub-targets."
+
+
+# --- stored performance -------------------------------------------------------------------
+
+
+def performance_refresh(*, measure_ids: Iterable[int]) -> int:
+    """Recompute the stored performance (MeasurePerformance) of these measures from their data
+    as it stands in this transaction. Returns how many rows were written."""
+    with transaction.atomic():
+        return performance_store.refresh(measure_ids)
+
+
+def performance_refresh_all() -> int:
+    """Rebuild the stored performance of every measure (after bulk loads, or by hand with
+    `manage.py refresh_performance`)."""
+    with transaction.atomic():
+        return performance_store.refresh_all()
+
+
+def _measure_ids_of(priority: Priority) -> list[int]:
+    return list(Measure.objects.filter(priority=priority).values_list("pk", flat=True))
 
 
 # --- priorities ---------------------------------------------------------------------------
@@ -66,6 +95,8 @@ def priority_update(
     current.save()
     if delivery_chain is not None:
         current.delivery_chain.set(delivery_chain)
+    # The deadline is where every measure's forecast runs to.
+    performance_refresh(measure_ids=_measure_ids_of(current))
     return current
 
 
@@ -78,6 +109,7 @@ def measure_create(*, priority: Priority, by: Any, **fields: Any) -> Measure:
     measure.full_clean()
     attribute(measure, by)
     measure.save()
+    performance_refresh(measure_ids=[measure.pk])
     return measure
 
 
@@ -97,6 +129,7 @@ def measure_update(
     current.version += 1
     attribute(current, by)
     current.save()
+    performance_refresh(measure_ids=[current.pk])
     return current
 
 
@@ -157,6 +190,7 @@ def trajectory_create(
         point.full_clean()
         attribute(point, by)
         point.save()
+    performance_refresh(measure_ids=[measure.pk])
     return trajectory
 
 
@@ -194,33 +228,44 @@ def actual_record(
     `expected_version` is the version the user saw: 0 for an empty cell. None skips the check
     (imports, which show their own preview of what will change)."""
     with transaction.atomic():
-        if not periods.is_aligned(data.period, measure.frequency):
-            raise ValidationError(
-                {"period": f"{data.period} is not the start of a {measure.frequency} period."}
-            )
-        actual = (
-            Actual.objects.select_for_update().filter(measure=measure, period=data.period).first()
+        actual, changed = _record(
+            measure=measure, by=by, data=data, expected_version=expected_version
         )
-        if actual is None:
-            if expected_version not in (None, 0):
-                raise ConflictError(Actual(measure=measure, period=data.period, version=0))
-            actual = Actual(measure=measure, period=data.period)
-            for name in RECORDED_FIELDS:
-                setattr(actual, name, getattr(data, name))
-            actual.full_clean()
-            attribute(actual, by)
-            actual.save()
-            return actual, True
-        check_version(actual, expected_version)
-        if _same(actual, data):
-            return actual, False
+        if changed:
+            performance_refresh(measure_ids=[measure.pk])
+        return actual, changed
+
+
+def _record(
+    *, measure: Measure, by: Any, data: ActualData, expected_version: int | None
+) -> tuple[Actual, bool]:
+    """actual_record without the refresh, for writers that refresh once for many rows. Runs in
+    the caller's transaction."""
+    if not periods.is_aligned(data.period, measure.frequency):
+        raise ValidationError(
+            {"period": f"{data.period} is not the start of a {measure.frequency} period."}
+        )
+    actual = Actual.objects.select_for_update().filter(measure=measure, period=data.period).first()
+    if actual is None:
+        if expected_version not in (None, 0):
+            raise ConflictError(Actual(measure=measure, period=data.period, version=0))
+        actual = Actual(measure=measure, period=data.period)
         for name in RECORDED_FIELDS:
             setattr(actual, name, getattr(data, name))
         actual.full_clean()
-        actual.version += 1
         attribute(actual, by)
         actual.save()
         return actual, True
+    check_version(actual, expected_version)
+    if _same(actual, data):
+        return actual, False
+    for name in RECORDED_FIELDS:
+        setattr(actual, name, getattr(data, name))
+    actual.full_clean()
+    actual.version += 1
+    attribute(actual, by)
+    actual.save()
+    return actual, True
 
 
 class CellOutcome(StrEnum):
@@ -252,6 +297,7 @@ def actual_cell_save(
         check_version(stored, expected_version)
         attribute(stored, by)
         stored.delete()
+        performance_refresh(measure_ids=[measure.pk])
         return CellOutcome.DELETED
     actual_record(
         measure=measure,
@@ -273,15 +319,17 @@ def actual_cell_save(
 def actuals_import(*, measure_rows: list[tuple[Measure, ActualData]], by: Any) -> dict[str, int]:
     """Write a whole import, all or nothing. Returns counts of created, updated, unchanged."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
+    changed_measures: set[int] = set()
     for measure, data in measure_rows:
         existed = Actual.objects.filter(measure=measure, period=data.period).exists()
-        _actual, changed = actual_record(measure=measure, by=by, data=data)
+        _actual, changed = _record(measure=measure, by=by, data=data, expected_version=None)
         if not changed:
             counts["unchanged"] += 1
-        elif existed:
-            counts["updated"] += 1
-        else:
-            counts["created"] += 1
+            continue
+        changed_measures.add(measure.pk)
+        counts["updated" if existed else "created"] += 1
+    # Once for the whole import, not once a row.
+    performance_refresh(measure_ids=changed_measures)
     return counts
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from deliveryunit import access
+from deliveryunit import access, clock, panels, priority_facts
 
 from . import charts, selectors
 from .models import PriorityKind
@@ -60,20 +60,48 @@ class PriorityFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["department"].queryset = selectors.departments_for_filter(user)  # type: ignore[attr-defined]
+        # Filters other apps supply (a forum's scope, from stocktakes).
+        self.groupings = priority_facts.groupings()
+        for grouping in self.groupings:
+            self.fields[grouping.key] = forms.ChoiceField(
+                choices=[("", grouping.all_label), *grouping.choices(user)],
+                required=False,
+                label=grouping.label,
+                help_text=grouping.hint,
+                error_messages={"invalid_choice": grouping.invalid},
+            )
+
+    def valid_filters(self) -> dict[str, Any]:
+        """The filters that are valid: an invalid one is reported and left out, and the valid
+        ones still apply."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+    def grouping_fields(self) -> list[tuple[forms.BoundField, Any]]:
+        return [(self[grouping.key], grouping) for grouping in self.groupings]
+
+    def within(self, filters: dict[str, Any]) -> set[int] | None:
+        """The priority ids the chosen groupings allow, or None when none is chosen."""
+        allowed: set[int] | None = None
+        for grouping in self.groupings:
+            if value := filters.get(grouping.key):
+                members = set(grouping.members(self.user, value))
+                allowed = members if allowed is None else allowed & members
+        return allowed
 
 
 @require_GET
 def priority_list(request: HttpRequest) -> HttpResponse:
     form = PriorityFilterForm(request.GET or None, auto_id="filter-%s", user=request.user)
-    # An invalid filter is reported and left out; valid ones still apply.
-    filters = {}
-    if form.is_bound:
-        form.is_valid()
-        filters = form.cleaned_data
+    filters = form.valid_filters()
     department = filters.get("department")
     kind = filters.get("kind") or None
-    rows = selectors.priority_list(request.user, department=department, kind=kind)
+    within = form.within(filters)
+    rows = selectors.priority_list(request.user, department, kind, within=within)
     departments = list(form.fields["department"].queryset)  # type: ignore[attr-defined]
     return render(
         request,
@@ -85,7 +113,8 @@ def priority_list(request: HttpRequest) -> HttpResponse:
             "selected_department": department.pk if department else None,
             "kinds": PriorityKind.choices,
             "selected_kind": kind or "",
-            "filtered": bool(department or kind),
+            "filtered": bool(department or kind or within is not None),
+            "show_likelihood": priority_facts.has_likelihood(),
             "rows": rows,
             "matching_count": sum(1 for row in rows if not row.context_only),
             "links": {
@@ -120,6 +149,30 @@ def _measure_links(measure: Any, *, editor: bool, submits_data: bool) -> dict[st
     }
 
 
+def _priority_links(priority: Any, *, editor: bool) -> dict[str, str]:
+    return {
+        "history": reverse("priorities:history", args=[priority.pk]),
+        **_links(
+            editor,
+            edit=("priorities:edit", priority.pk),
+            add_measure=("priorities:measure_create", priority.pk),
+            add_milestone=("priorities:milestone_create", priority.pk),
+        ),
+    }
+
+
+def _milestone_rows(page: selectors.PriorityPage, *, editor: bool) -> list[Any]:
+    today = clock.today()
+    return [
+        selectors.MilestoneRow(
+            milestone=m,
+            overdue=m.is_overdue(today),
+            edit_url=_url("priorities:milestone_edit", m.pk) if editor else None,
+        )
+        for m in page.milestones
+    ]
+
+
 @require_GET
 def priority_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.priority_page(request.user, pk)
@@ -131,23 +184,6 @@ def priority_detail(request: HttpRequest, pk: int) -> HttpResponse:
         section.links = _measure_links(
             section.view.measure, editor=editor, submits_data=submits_data
         )
-    milestones = [
-        selectors.MilestoneRow(
-            milestone=m,
-            overdue=m.is_overdue(),
-            edit_url=_url("priorities:milestone_edit", m.pk) if editor else None,
-        )
-        for m in page.milestones
-    ]
-    links = {
-        "history": reverse("priorities:history", args=[priority.pk]),
-        **_links(
-            editor,
-            edit=("priorities:edit", priority.pk),
-            add_measure=("priorities:measure_create", priority.pk),
-            add_milestone=("priorities:milestone_create", priority.pk),
-        ),
-    }
     return render(
         request,
         "priorities/priority_detail.html",
@@ -156,9 +192,11 @@ def priority_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "priority": priority,
             "sections": sections,
-            "milestones": milestones,
+            "milestones": _milestone_rows(page, editor=editor),
             "plot_config": charts.PLOT_CONFIG,
-            "links": links,
+            "links": _priority_links(priority, editor=editor),
+            # What other apps know about the priority (deliveryunit/panels.py).
+            "panels": panels.for_priority(request.user, priority),
         },
     )
 

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from deliveryunit.editing import VERSION_MISSING
 from deliveryunit.forms import DateInput
 from deliveryunit.models import Department
+from priorities.models import Priority
 
 from . import services
 from .models import ActionStatus, AgendaItem, Forum, Meeting
@@ -23,6 +24,7 @@ UNKNOWN_STATUS_FILTER = "Choose which actions to show from the list"
 UNKNOWN_DEPARTMENT = "Choose a department from the list"
 UNKNOWN_FORUM = "Choose a forum from the list"
 UNKNOWN_OWNER = "Choose whose actions to show from the list"
+UNKNOWN_PRIORITY = "The actions of that priority cannot be shown: choose a priority you can see"
 CHOOSE_STATUS = "Choose the action's status."
 NOTE_TOO_LONG = "Keep the progress note to {limit} characters or fewer."
 OWNER_REQUIRED = "Say who owns the action."
@@ -78,17 +80,28 @@ class TrackerFilterForm(forms.Form):
         label="Owner",
         error_messages={"invalid_choice": UNKNOWN_OWNER},
     )
+    # Set by links from a priority (the dashboard, the priority page), not chosen in the form:
+    # a hidden field that keeps it while the other filters change.
+    priority = forms.ModelChoiceField(
+        queryset=Priority.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": UNKNOWN_PRIORITY},
+    )
 
     def __init__(
         self,
         *args: Any,
         departments: QuerySet[Department],
         forums: QuerySet[Forum],
+        priorities: QuerySet[Priority] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
         self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
+        if priorities is not None:
+            self.fields["priority"].queryset = priorities  # type: ignore[attr-defined]
 
     def valid_filters(self) -> dict[str, Any]:
         """The filters that are valid: an invalid one is reported and left out, and the valid

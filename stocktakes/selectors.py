@@ -371,6 +371,8 @@ def tracker_actions(
         actions = actions.filter(meeting__forum=filters["forum"])
     if filters.get("owner") == "mine":
         actions = actions.filter(owner_user=user)
+    if filters.get("priority"):
+        actions = actions.filter(priority=filters["priority"])
     key, descending = sort
     order = _ORDERINGS[key]
     if key == "status":
@@ -391,7 +393,9 @@ class Column:
 
 def _query(params: QueryDict, **changes: str) -> str:
     """The tracker's query string with some parameters changed, back on the first page."""
-    values = {key: params.get(key, "") for key in ("status", "department", "forum", "owner")}
+    values = {
+        key: params.get(key, "") for key in ("status", "department", "forum", "owner", "priority")
+    }
     values["sort"] = params.get("sort", "")
     values.update(changes)
     return "?" + urlencode({key: value for key, value in values.items() if value})
@@ -423,7 +427,9 @@ class TrackerPage:
 
     @property
     def filtered(self) -> bool:
-        chosen = any(self.filters.get(name) for name in ("department", "forum", "owner"))
+        chosen = any(
+            self.filters.get(name) for name in ("department", "forum", "owner", "priority")
+        )
         return chosen or self.status != "outstanding"
 
 

@@ -27,6 +27,7 @@ from deliveryunit.editing import (
     vary_on_htmx,
     with_version,
 )
+from priorities.models import Priority
 
 from . import selectors, services
 from .forms import VersionForm
@@ -88,6 +89,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         auto_id="filter-%s",
         departments=selectors.action_departments(user),
         forums=access.scoped(Forum.objects.order_by("name"), user),
+        priorities=access.scoped(Priority.objects.all(), user),
     )
     tracker = selectors.tracker_page(user, form.valid_filters(), request.GET, clock.today())
     filters = tracker.filters
@@ -104,6 +106,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
             "forums": list(form.fields["forum"].queryset),  # type: ignore[attr-defined]
             "selected_forum": filters["forum"].pk if filters.get("forum") else None,
             "selected_owner": filters.get("owner") or "",
+            "selected_priority": filters.get("priority"),
             "filtered": tracker.filtered,
             "sort": tracker.sort,
             "columns": tracker.columns,

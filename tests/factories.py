@@ -70,6 +70,13 @@ class MeasureFactory(factory.django.DjangoModelFactory):
     target_date = date(2024, 12, 1)
     tolerance = Decimal("1")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Written around the services, so the stored performance is refreshed as they would.
+        measure = super()._create(model_class, *args, **kwargs)
+        services.performance_refresh(measure_ids=[measure.pk])
+        return measure
+
 
 class ActualFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -78,6 +85,12 @@ class ActualFactory(factory.django.DjangoModelFactory):
     measure = factory.SubFactory(MeasureFactory)
     period = date(2023, 1, 1)
     value = Decimal("90")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        actual = super()._create(model_class, *args, **kwargs)
+        services.performance_refresh(measure_ids=[actual.measure_id])
+        return actual
 
 
 class MilestoneFactory(factory.django.DjangoModelFactory):

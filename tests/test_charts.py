@@ -469,3 +469,46 @@ def test_table_is_empty_without_data():
 )
 def test_format_value(value, unit, signed, expected):
     assert charts.format_value(value, unit, signed=signed) == expected
+
+
+# --- the dashboard's sparkline, from the stored points -------------------------------------------
+
+
+def _stored_points(series):
+    from priorities import performance
+
+    return performance.sparkline_points(series)
+
+
+def test_the_stored_sparkline_draws_like_the_packs_over_the_same_periods():
+    series = pledge()
+    points = _stored_points(series)
+    svg = charts.sparkline_inline(points)
+    assert svg.startswith("<svg")
+    assert 'aria-hidden="true" focusable="false"' in svg
+    assert svg.count("<polyline") == 2
+    assert 'stroke-dasharray="2,2"' in svg  # the plan dotted
+    assert svg.count("<circle") == 1  # the latest value
+    actual = svg.split("<polyline")[2]
+    assert len(actual.split('points="')[1].split('"')[0].split()) == len(series.actuals)
+    assert charts.sparkline_inline({"actuals": [], "plan": []}) == ""
+
+
+def test_the_stored_sparkline_in_words():
+    series = pledge()
+    text = charts.sparkline_text(_stored_points(series), series.unit, series.frequency)
+    # The pledge's latest actual is provisional, in March 2003, against the current plan then.
+    assert text == (
+        "Actual 4,565 applications (provisional) in Mar 2003 against 6,793.48 applications "
+        "planned; falling over 5 months"
+    )
+    assert charts.sparkline_text({"actuals": [], "plan": []}, "%", "monthly") == (
+        "No actual data yet"
+    )
+    quarterly = {
+        "actuals": [["2022-01-01", 10, False], ["2023-01-01", 10, False]],
+        "plan": [["2022-01-01", None], ["2023-01-01", None]],
+    }
+    assert charts.sparkline_text(quarterly, "", "quarterly") == (
+        "Actual 10 in 2023 Q1, with no plan for that period; unchanged over 4 quarters"
+    )
