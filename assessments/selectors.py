@@ -96,6 +96,8 @@ class Scales:
     def __init__(self, dimensions: list[Dimension]) -> None:
         self.dimensions = dimensions
         self._ratings: dict[tuple[str, str], Rating] = {}
+        # A portfolio's thousands of assessments share a few hundred sets of five codes.
+        self._judgements: dict[tuple[str, ...], list[Rating | None]] = {}
         for dimension in dimensions:
             for option in dimension.options.all():
                 self._ratings[(dimension.code, option.code)] = Rating(
@@ -116,7 +118,15 @@ class Scales:
         return found
 
     def judgements(self, codes: Iterable[str]) -> list[Rating | None]:
-        return [self.rating(dim, code) for dim, code in zip(JUDGEMENTS, codes, strict=True)]
+        """The five judgements as Ratings. The list may be shared with other rows: read it,
+        never change it."""
+        codes = tuple(codes)
+        found = self._judgements.get(codes)
+        if found is None:
+            found = self._judgements[codes] = [
+                self.rating(dim, code) for dim, code in zip(JUDGEMENTS, codes, strict=True)
+            ]
+        return found
 
     def options(self, dimension: str) -> list[Rating]:
         return sorted(
