@@ -165,11 +165,9 @@ def _check(options: Options) -> None:
 
 
 def _refresh_stored_performance(measure_ids: list[int]) -> None:
-    """Stored derived performance, where priorities keeps it, for the measures just written
-    (bulk inserts bypass the services that would otherwise refresh it)."""
-    refresh = getattr(priority_services, "performance_refresh", None)
-    if refresh is not None:
-        refresh(measure_ids=measure_ids)
+    """Stored derived performance for the measures just written (bulk inserts bypass the
+    services that would otherwise refresh it)."""
+    priority_services.performance_refresh(measure_ids=measure_ids)
 
 
 # --- the shape of the portfolio ---------------------------------------------------------------
