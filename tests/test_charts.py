@@ -308,6 +308,22 @@ def test_sparkline_is_a_figure_plotly_accepts():
     assert charts.sparkline_figure(pledge(trajectories=[], actuals=[]))["data"] == []
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"frequency": "quarterly", "actuals": [], "milestones": []},
+        {"trajectories": [], "actuals": [], "milestones": []},
+        {"name": XSS, "unit": XSS, "tolerance": 0.0, "target_value": None},
+    ],
+)
+def test_full_chart_is_a_figure_plotly_accepts_as_it_is(overrides):
+    # Built as a plain dict for speed: plotly's own validation must accept it (an unknown or
+    # misspelt property raises ValueError) and write back exactly the same figure.
+    figure = figure_of(pledge(**overrides))
+    assert json.loads(go.Figure(figure).to_json()) == figure
+
+
 def test_sparkline_draws_actuals_against_the_plan_from_numbers_alone():
     series = MeasureSeries(
         measure_id=1,
