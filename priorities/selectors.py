@@ -6,6 +6,7 @@ trajectories and their points, actuals, milestones) in one query per relation, a
 plain MeasureSeries in Python for performance.py and charts.py.
 """
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ from deliveryunit import access
 from deliveryunit.models import Department
 
 from . import charts, performance, periods
+from .known_at import KnownFigure, figures_known_at
 from .models import (
     Actual,
     ActualStatus,
@@ -54,7 +56,7 @@ _DATA_PREFETCHES: tuple[str | Prefetch, ...] = (
     Prefetch(
         "measures__actuals",
         queryset=Actual.objects.order_by("period").only(
-            "pk", "measure_id", "period", "value", "status", "note"
+            "pk", "measure_id", "period", "value", "status", "note", "data_as_at"
         ),
     ),
     Prefetch("milestones", queryset=Milestone.objects.order_by("due", "pk")),
@@ -66,7 +68,9 @@ def with_measure_data(queryset: QuerySet[Priority]) -> QuerySet[Priority]:
     return queryset.select_related("lead_department").prefetch_related(*_DATA_PREFETCHES)
 
 
-def _series(measure: Measure, priority: Priority) -> MeasureSeries:
+def _series(
+    measure: Measure, priority: Priority, known: list[KnownFigure] | None = None
+) -> MeasureSeries:
     trajectories = list(measure.trajectories.all())
     return MeasureSeries(
         measure_id=measure.pk,
@@ -96,7 +100,7 @@ def _series(measure: Measure, priority: Priority) -> MeasureSeries:
                 provisional=actual.status == ActualStatus.PROVISIONAL,
                 note=actual.note,
             )
-            for actual in measure.actuals.all()
+            for actual in (measure.actuals.all() if known is None else known)
         ],
         milestones=[
             MilestoneMark(
@@ -110,19 +114,39 @@ def _series(measure: Measure, priority: Priority) -> MeasureSeries:
     )
 
 
-def measure_series_for_priorities(priorities: Iterable[Priority]) -> dict[int, MeasureSeries]:
+def measure_series_for_priorities(
+    priorities: Iterable[Priority], known_at: date | None = None
+) -> dict[int, MeasureSeries]:
     """The series of every measure of `priorities`, by measure id.
 
     Priorities fetched through `with_measure_data` cost no further query; others are given
     their related rows here, one query per relation for all of them together.
+
+    With `known_at`, each series is as it stood on that date, for a snapshot that describes
+    it: the trajectories agreed by then, and each actual as it was known then (the rule is in
+    known_at.py: revisions and figures first reported later are left out). That costs one
+    query more, whatever the number of priorities.
     """
     priorities = list(priorities)
     prefetch_related_objects(priorities, *_DATA_PREFETCHES)
-    return {
-        measure.pk: _series(measure, priority)
-        for priority in priorities
-        for measure in priority.measures.all()
-    }
+    if known_at is None:
+        return {
+            measure.pk: _series(measure, priority)
+            for priority in priorities
+            for measure in priority.measures.all()
+        }
+    measures = [
+        (measure, priority) for priority in priorities for measure in priority.measures.all()
+    ]
+    known = figures_known_at([measure for measure, _ in measures], known_at)
+    series = {}
+    for measure, priority in measures:
+        stood = _series(measure, priority, known[measure.pk])
+        stood.trajectories = [t for t in stood.trajectories if t.agreed_on <= known_at]
+        if stood.trajectories:
+            stood.trajectories[-1] = dataclasses.replace(stood.trajectories[-1], is_current=True)
+        series[measure.pk] = stood
+    return series
 
 
 # --- the list ---------------------------------------------------------------------------------

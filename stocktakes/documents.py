@@ -340,11 +340,8 @@ class StocktakePackBuilder:
         else:
             contents = selectors.pack_contents(meeting)
         content = pack_content(meeting, contents, issue)
-        progress(10)
-        charts = content.charts
-        for done, chart in enumerate(charts, start=1):
-            _draw(chart, meeting.date)
-            progress(10 + 80 * done // len(charts))
+        progress(10, READING_DONE)
+        images = _draw(content.charts, progress)
         stamp = Stamp(
             title=document.title,
             marking=document.marking or settings.PROTECTIVE_MARKING,
@@ -354,6 +351,8 @@ class StocktakePackBuilder:
         return rendering.render_pdf(
             "documents/stocktake_pack.html",
             {"document": stamp, "pack": content, "wording": _wording()},
+            images=images,
+            progress=progress,
         )
 
 
