@@ -124,6 +124,12 @@ class MeasureChart:
     def fallback_rows(self) -> list[dict[str, Any]]:
         return table_rows(self.series, self.performance)[-FALLBACK_ROWS:]
 
+    @property
+    def forecast_note(self) -> str:
+        """Why the chart draws no forecast, when the trend is too thin to project."""
+        forecast = self.performance.forecast
+        return f"{forecast.unreliable_text}." if forecast and not forecast.reliable else ""
+
 
 @dataclass
 class SnapshotRow:
@@ -599,6 +605,8 @@ def _word(document: GeneratedDocument, content: ReportContent) -> bytes:
             doc.add_heading(chart.series.name, level=3)
             if chart.png:
                 doc.add_picture(_png_stream(chart.png), width=Mm(170))
+                if chart.forecast_note:
+                    doc.add_paragraph(chart.forecast_note)
             else:
                 doc.add_paragraph(CHART_UNAVAILABLE)
                 rendering.word_table(

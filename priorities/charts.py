@@ -108,8 +108,9 @@ def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str,
                 legendrank=3,
             )
         )
-    if performance.forecast is not None:
-        points = performance.forecast.points
+    # A forecast from too little data is not drawn: the page and documents say why instead.
+    if performance.reliable_forecast is not None:
+        points = performance.reliable_forecast.points
         traces.append(
             _scatter(
                 name=NAME_FORECAST,
@@ -474,8 +475,8 @@ def _target_text(series: MeasureSeries) -> str:
 def _date_span(series: MeasureSeries, performance: Performance) -> tuple[date, date] | None:
     days = [p.period for t in series.trajectories for p in t.points]
     days += [a.period for a in series.actuals]
-    if performance.forecast is not None:
-        days += [p.period for p in performance.forecast.points]
+    if performance.reliable_forecast is not None:
+        days += [p.period for p in performance.reliable_forecast.points]
     if not days:
         return None
     days += [m.due for m in series.milestones]

@@ -8,6 +8,7 @@ in by hand.
 import math
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 import pandas as pd
 
@@ -36,6 +37,19 @@ MIN_TREND_POINTS = 3
 # With no deadline and no target date, project this many periods ahead.
 DEFAULT_HORIZON = 12
 
+# When a straight line through the recent actuals says nothing worth drawing (see
+# forecast_reliability): the longest step between two consecutive actuals in the window, in
+# periods (4 months is three months missing; 2 quarters or 2 years, one missing), and how far
+# ahead the line may run, as a multiple of the periods its actuals cover (first to latest,
+# both counted): a year of monthly figures may be projected three years on, no further.
+MAX_GAP_PERIODS = {periods.MONTHLY: 4, periods.QUARTERLY: 2, periods.ANNUAL: 2}
+MAX_HORIZON_TO_SPAN = 3.0
+UNRELIABLE = "Forecast unreliable: {reason}"
+REASON_GAP = "{gap} {nouns} pass between the actuals of {first} and {second}"
+REASON_HORIZON = (
+    "it would run {horizon} {nouns} ahead from actuals covering only {span} {span_nouns}"
+)
+
 _PERIOD_NOUN = {periods.MONTHLY: "month", periods.QUARTERLY: "quarter", periods.ANNUAL: "year"}
 _MONTHS_PER_PERIOD = {periods.MONTHLY: 1, periods.QUARTERLY: 3, periods.ANNUAL: 12}
 
@@ -50,6 +64,14 @@ class Forecast:
     will_meet_target: bool | None
     slope_per_period: float
     method: str
+    # False when the line is fitted to too little to be believed (forecast_reliability): it
+    # is then neither drawn nor quoted, and `unreliable_reason` says why.
+    reliable: bool = True
+    unreliable_reason: str = ""
+
+    @property
+    def unreliable_text(self) -> str:
+        return UNRELIABLE.format(reason=self.unreliable_reason) if not self.reliable else ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,11 @@ class Performance:
     @property
     def has_data(self) -> bool:
         return self.status != NO_DATA
+
+    @property
+    def reliable_forecast(self) -> Forecast | None:
+        """The forecast if it is worth drawing and quoting."""
+        return self.forecast if self.forecast is not None and self.forecast.reliable else None
 
 
 def period_of(day: date, frequency: str) -> date:
@@ -176,7 +203,9 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
     It runs to the priority's deadline, else the measure's target date, else DEFAULT_HORIZON
     periods ahead. None when fewer than MIN_TREND_POINTS actuals fall in the window, or when
     the deadline is not after the latest actual (the outcome is then in the data: see
-    Performance.target_met).
+    Performance.target_met). A forecast from points too far apart, or running too far ahead
+    of its data, is marked unreliable (forecast_reliability): its line is computed but
+    neither drawn nor quoted.
     """
     frequency = series.frequency
     actuals = _sorted_actuals(series.actuals if actuals is None else actuals)
@@ -212,6 +241,7 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
         for k in range(horizon + 1)
     ]
     at_deadline = points[-1].value
+    reason = forecast_reliability(recent, horizon, frequency)
 
     target = None if series.target_value is None else float(series.target_value)
     gap = None if target is None else -better_by(series.direction, at_deadline, target)
@@ -230,7 +260,38 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
             f"{periods.label(latest.period, frequency)} (least squares, up to {window} {noun}s), "
             f"projected from the latest actual to {periods.label(points[-1].period, frequency)}."
         ),
+        reliable=not reason,
+        unreliable_reason=reason,
     )
+
+
+def forecast_reliability(recent: list[ActualPoint], horizon: int, frequency: str) -> str:
+    """Why a straight line through `recent` (the actuals in the trend window, oldest first,
+    at least MIN_TREND_POINTS of them), projected `horizon` periods ahead, is not worth drawing;
+    empty when it is. A forecast is unreliable when two consecutive actuals are more than
+    MAX_GAP_PERIODS apart (the line would bridge a stretch nobody measured), or when it runs
+    further ahead than MAX_HORIZON_TO_SPAN times the span of the actuals it is fitted to (a
+    few close points say little about years ahead)."""
+    noun = _PERIOD_NOUN[frequency]
+    indexes = [_period_index(a.period, frequency) for a in recent]
+    for (before, first), (after, second) in pairwise(zip(indexes, recent, strict=True)):
+        gap = after - before
+        if gap > MAX_GAP_PERIODS[frequency]:
+            return REASON_GAP.format(
+                gap=gap,
+                nouns=f"{noun}s",
+                first=periods.label(first.period, frequency),
+                second=periods.label(second.period, frequency),
+            )
+    span = indexes[-1] - indexes[0] + 1
+    if horizon > MAX_HORIZON_TO_SPAN * span:
+        return REASON_HORIZON.format(
+            horizon=horizon,
+            nouns=f"{noun}s" if horizon != 1 else noun,
+            span=span,
+            span_nouns=f"{noun}s" if span != 1 else noun,
+        )
+    return ""
 
 
 def _target_met(series: MeasureSeries, actuals: list[ActualPoint]) -> bool | None:

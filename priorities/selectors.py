@@ -373,6 +373,8 @@ def forecast_sentence(series: MeasureSeries, performance: Performance) -> str:
         if performance.latest_value is None:
             return ""
         return "There are too few recent actuals to project a trend."
+    if not forecast.reliable:
+        return forecast.unreliable_text + "."
     text = (
         f"On the current trend it reaches "
         f"{charts.format_value(forecast.value_at_deadline, unit)} by "

@@ -92,6 +92,8 @@ class MeasureChart:
     # Once drawn: the image's name in the PDF (served as chart:<name>).
     image: str = ""
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Why the chart draws no forecast, when the trend is too thin to project.
+    forecast_note: str = ""
 
 
 @dataclass
@@ -200,6 +202,9 @@ def pack_content(
             assessed = perf.assess(measure_series, as_at=as_at)
             chart.rows = table_rows(measure_series, assessed)
             chart.figure = measure_figure(measure_series, assessed)
+            forecast = assessed.forecast
+            if forecast is not None and not forecast.reliable:
+                chart.forecast_note = f"{forecast.unreliable_text}."
         group.charts.append(chart)
     return PackContent(
         meeting=meeting,

@@ -213,6 +213,16 @@ def test_forecast_runs_dash_dot_from_the_latest_actual_to_the_deadline():
     assert forecast["y"][0] == 4565.0
 
 
+def test_no_forecast_line_when_the_forecast_is_unreliable():
+    # Run on two years past the data, the trend is too thin to draw.
+    measure = pledge(deadline=date(2005, 12, 31))
+    performance = assess(measure)
+    assert performance.forecast is not None
+    assert not performance.forecast.reliable
+    figure = charts.measure_figure(measure, performance)
+    assert charts.NAME_FORECAST not in [t.get("name") for t in figure["data"]]
+
+
 def test_no_forecast_line_without_a_forecast():
     measure = pledge(actuals=[ActualPoint(date(2002, 10, 1), 8770.0, False)])
     assert charts.NAME_FORECAST not in [t["name"] for t in figure_of(measure)["data"]]
