@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
-import pandas as pd
-
 from . import periods
 from .series import ActualPoint, MeasureSeries, Point, TrajectorySeries
 
@@ -217,11 +215,10 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
     recent = [a for a in actuals if _period_index(a.period, frequency) > latest_index - window]
     if len(recent) < MIN_TREND_POINTS:
         return None
-    trend = pd.Series(
+    slope = _least_squares_slope(
+        [float(_period_index(a.period, frequency)) for a in recent],
         [float(a.value) for a in recent],
-        index=pd.Index([_period_index(a.period, frequency) for a in recent], dtype="float64"),
     )
-    slope = _least_squares_slope(trend)
     if not math.isfinite(slope):
         return None
 
@@ -311,13 +308,17 @@ def _target_met(series: MeasureSeries, actuals: list[ActualPoint]) -> bool | Non
     return None
 
 
-def _least_squares_slope(trend: pd.Series) -> float:
-    """Slope of the ordinary least-squares line through the series (value against index)."""
-    x = trend.index.to_numpy()
-    y = trend.to_numpy()
-    dx = x - x.mean()
-    denominator = float((dx * dx).sum())
-    return float((dx * (y - y.mean())).sum()) / denominator if denominator else math.nan
+def _least_squares_slope(x: list[float], y: list[float]) -> float:
+    """Slope of the ordinary least-squares line through the points (y against x). Plain
+    Python: a few dozen points, and building pandas objects for them cost more than the sum
+    (a document assesses every measure of the portfolio, some twice)."""
+    mean_x = math.fsum(x) / len(x)
+    mean_y = math.fsum(y) / len(y)
+    dx = [v - mean_x for v in x]
+    denominator = math.fsum(d * d for d in dx)
+    if not denominator:
+        return math.nan
+    return math.fsum(d * (v - mean_y) for d, v in zip(dx, y, strict=True)) / denominator
 
 
 def _sorted_actuals(actuals: list[ActualPoint]) -> list[ActualPoint]:
