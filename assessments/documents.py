@@ -15,9 +15,7 @@ The builder is registered with the pipeline by AssessmentsConfig.ready().
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,6 +49,8 @@ NO_ASSESSMENTS = "The {round} round has no assessments{where}, so there is no re
 CHART_UNAVAILABLE = "The chart could not be drawn; its figures are in the table below."
 NOT_RECORDED = "Not recorded."
 NO_KEY_CHALLENGES = "No key challenges were recorded for this round."
+READING_DONE = "Read the round's judgements and data"
+WRITING_WORD = "Writing the Word file"
 
 GRID_INTRO = (
     "Each priority and sub-target, judged on the degree of challenge, the quality of planning, "
@@ -116,12 +116,19 @@ class MeasureChart:
     series: MeasureSeries
     performance: perf.Performance
     figure: dict[str, Any]
-    svg: str = ""
+    # Once drawn: the image's name in the PDF (served as chart:<name>), or the PNG for Word.
+    image: str = ""
     png: bytes | None = None
 
     @property
     def fallback_rows(self) -> list[dict[str, Any]]:
         return table_rows(self.series, self.performance)[-FALLBACK_ROWS:]
+
+    @property
+    def forecast_note(self) -> str:
+        """Why the chart draws no forecast, when the trend is too thin to project."""
+        forecast = self.performance.forecast
+        return f"{forecast.unreliable_text}." if forecast and not forecast.reliable else ""
 
 
 @dataclass
@@ -208,17 +215,6 @@ def _dimensions() -> list[Dimension]:
     return [found[code] for code in JUDGEMENTS if code in found]
 
 
-def _trimmed(series: MeasureSeries, as_at: date) -> MeasureSeries:
-    """The series as it stood on the report's date: later actuals and trajectories agreed
-    later are left out, so a report rebuilt next year still says what it said."""
-    trajectories = [t for t in series.trajectories if t.agreed_on <= as_at]
-    return dataclasses.replace(
-        series,
-        actuals=[a for a in series.actuals if a.period <= as_at],
-        trajectories=trajectories,
-    )
-
-
 def _snapshot(assessment: Assessment | None, frequencies: dict[str, str]) -> list[SnapshotRow]:
     rows = []
     for item in assessment.performance_snapshot if assessment else []:
@@ -271,7 +267,11 @@ def report_content(round_: AssessmentRound, department: Department | None) -> Re
         ).prefetch_related("key_challenges")
     }
     ratings = _ratings()
-    series = measure_series_for_priorities([p for p in priorities if p.pk in matching])
+    # The charts show the data as it stood on the round's date, so a report rebuilt next year
+    # still says what it said: figures as then known, trajectories then agreed.
+    series = measure_series_for_priorities(
+        [p for p in priorities if p.pk in matching], known_at=round_.date
+    )
 
     rows = []
     sections = []
@@ -297,7 +297,7 @@ def report_content(round_: AssessmentRound, department: Department | None) -> Re
         charts = []
         frequencies = {}
         for measure in priority.measures.all():
-            measure_series = _trimmed(series[measure.pk], round_.date)
+            measure_series = series[measure.pk]
             frequencies[measure_series.name] = measure_series.frequency
             result = perf.assess(measure_series, as_at=round_.date)
             charts.append(
@@ -320,16 +320,21 @@ def report_content(round_: AssessmentRound, department: Department | None) -> Re
 # --- images --------------------------------------------------------------------------------
 
 
-def _draw(chart: MeasureChart, fmt: str) -> None:
-    """Draw one chart; a chart that cannot be drawn leaves the report with its figures as a
-    table instead, rather than failing the whole report."""
-    try:
+def _draw(charts: list[MeasureChart], fmt: str, progress: documents.Progress) -> dict[str, bytes]:
+    """Draw every chart (in batches, or from the chart cache); a chart that cannot be drawn
+    leaves the report with its figures as a table instead, rather than failing the whole
+    report. Returns the PDF's images by name."""
+    drawn = rendering.draw_charts([c.figure for c in charts], fmt=fmt, progress=progress)
+    images = {}
+    for number, (chart, image) in enumerate(zip(charts, drawn, strict=True)):
+        if image is None:
+            continue
         if fmt == DocumentFormat.PDF:
-            chart.svg = rendering.figure_svg(chart.figure)
+            chart.image = f"c{number}"
+            images[chart.image] = image
         else:
-            chart.png = rendering.figure_png(chart.figure)
-    except Exception:
-        log.exception("Chart for measure %s could not be drawn", chart.series.measure_id)
+            chart.png = image
+    return images
 
 
 # --- the builder ---------------------------------------------------------------------------
@@ -423,7 +428,7 @@ class DeliveryReportBuilder:
             "formats": [(f.value, f.label) for f in (DocumentFormat.PDF, DocumentFormat.DOCX)],
         }
 
-    def build(self, document: GeneratedDocument, progress: Callable[[int], None]) -> bytes:
+    def build(self, document: GeneratedDocument, progress: documents.Progress) -> bytes:
         round_ = AssessmentRound.objects.filter(pk=_int(document.subject.get("round"))).first()
         if round_ is None:
             raise documents.DocumentRefused(UNKNOWN_ROUND)
@@ -433,16 +438,17 @@ class DeliveryReportBuilder:
             if department is None:
                 raise documents.DocumentRefused(UNKNOWN_DEPARTMENT)
         content = report_content(round_, department)
-        progress(10)
+        progress(10, READING_DONE)
         charts = [chart for section in content.sections for chart in section.charts]
-        for done, chart in enumerate(charts, start=1):
-            _draw(chart, document.format)
-            progress(10 + 80 * done // len(charts))
+        images = _draw(charts, document.format, progress)
         if document.format == DocumentFormat.PDF:
             return rendering.render_pdf(
                 "documents/delivery_report.html",
                 {"document": document, "report": content, "wording": _wording()},
+                images=images,
+                progress=progress,
             )
+        progress(90, WRITING_WORD)
         return _word(document, content)
 
 
@@ -599,6 +605,8 @@ def _word(document: GeneratedDocument, content: ReportContent) -> bytes:
             doc.add_heading(chart.series.name, level=3)
             if chart.png:
                 doc.add_picture(_png_stream(chart.png), width=Mm(170))
+                if chart.forecast_note:
+                    doc.add_paragraph(chart.forecast_note)
             else:
                 doc.add_paragraph(CHART_UNAVAILABLE)
                 rendering.word_table(

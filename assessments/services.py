@@ -7,7 +7,6 @@ assessment, or the same key challenge, from the same version cannot overwrite ea
 (ConflictError).
 """
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -197,10 +196,9 @@ def round_reopen(*, round_: AssessmentRound, by: Any, reason: str) -> Assessment
 def performance_snapshot(priority: Priority, as_at: date) -> list[dict[str, Any]]:
     """Each measure of the priority against its current trajectory as at `as_at`."""
     rows = []
-    for series in measure_series_for_priorities([priority]).values():
-        # Judge against the trajectory that was agreed at the time, not a later re-profile.
-        in_force = [t for t in series.trajectories if t.agreed_on <= as_at]
-        series = replace(series, trajectories=in_force)
+    # The figures as they were known on the date, judged against the trajectory agreed by then
+    # (not a later re-profile).
+    for series in measure_series_for_priorities([priority], known_at=as_at).values():
         result = perf.assess(series, as_at=as_at)
         rows.append(
             {

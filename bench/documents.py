@@ -46,6 +46,23 @@ ROUNDS = [
 ]
 FIRST_MONTH = date(2019, 1, 1)
 CHART_REPEATS = 1 if QUICK else 5
+PACK_PRIORITIES = 10
+# The demo's own documents are built too in the full run (BENCH_DEMO=0 leaves them out).
+DEMO = not QUICK and os.environ.get("BENCH_DEMO", "1") != "0"
+
+# The targets on a 2-core machine: (what, seconds). Each is timed with an empty chart cache, so
+# every chart is drawn; the table at the end sets the figures against them.
+TARGET_DEPARTMENT = "department report (30 priorities), PDF"
+TARGET_PORTFOLIO = "whole-portfolio report (300 priorities), PDF"
+TARGET_PACK = f"stocktake pack ({PACK_PRIORITIES} priorities), PDF"
+TARGET_NOTE = "PM note (300 priorities), PDF"
+TARGETS = [
+    (TARGET_DEPARTMENT, 10.0),
+    (TARGET_PORTFOLIO, 90.0),
+    (TARGET_PACK, 5.0),
+    (TARGET_NOTE, 3.0),
+]
+MEASURED: dict[str, tuple[float, int | None, str]] = {}
 
 
 def main() -> int:
@@ -100,9 +117,13 @@ class Built:
     pages: int | None
 
 
-def build(kind: str, fmt: str, subject: dict[str, Any]) -> Built:
-    from deliveryunit import access, documents
+def build(kind: str, fmt: str, subject: dict[str, Any], *, cold: bool = False) -> Built:
+    from deliveryunit import access, chart_images, documents
     from deliveryunit.models import DocumentStatus
+
+    if cold:
+        # Every chart drawn, none taken from an earlier build.
+        shutil.rmtree(chart_images.cache_dir(), ignore_errors=True)
 
     # As the workbench's own builds are asked for (on a schedule, or when a round is published).
     document = documents.document_request(kind=kind, format=fmt, subject=subject, by=access.SYSTEM)
@@ -181,23 +202,70 @@ def charts_cold_and_warm() -> None:
     print()
 
 
-def delivery_report(title: str, round_: Any, department: Any) -> None:
+def delivery_report(
+    title: str,
+    round_: Any,
+    department: Any,
+    target: str = "",
+    formats: tuple[str, ...] = ("pdf", "docx"),
+) -> None:
     from assessments.documents import report_content
 
     content_seconds, content = timed(lambda: report_content(round_, department))
     subject = {"round": round_.pk, "department": department.pk if department else ""}
-    for fmt in ("pdf", "docx"):
-        row(
-            title, fmt, content.chart_count, content_seconds, build("delivery_report", fmt, subject)
-        )
+    for fmt in formats:
+        built = build("delivery_report", fmt, subject, cold=bool(target))
+        row(title, fmt, content.chart_count, content_seconds, built)
+        if target and fmt == "pdf":
+            MEASURED[target] = (built.seconds, built.pages, title)
+    if target:
+        # The same report again: every chart now comes from the cache.
+        built = build("delivery_report", "pdf", subject)
+        row(f"{title} (rebuilt, charts cached)", "pdf", content.chart_count, 0.0, built)
 
 
-def pm_note(title: str, month: date) -> None:
+def pm_note(title: str, month: date, target: str = "") -> None:
     from portfolio.pm_note import note_content
 
     content_seconds, _ = timed(lambda: note_content(month))
     for fmt in ("pdf", "docx"):
-        row(title, fmt, "-", content_seconds, build("pm_note", fmt, {"month": f"{month:%Y-%m}"}))
+        built = build("pm_note", fmt, {"month": f"{month:%Y-%m}"})
+        row(title, fmt, "-", content_seconds, built)
+        if target and fmt == "pdf":
+            MEASURED[target] = (built.seconds, built.pages, title)
+
+
+def stocktake_pack(title: str, priorities: list[Any], meeting_date: date, target: str) -> None:
+    """A stocktake on the first generated priorities, its meeting as at `meeting_date`."""
+    from stocktakes.models import Forum, ForumKind, Meeting
+
+    forum = Forum.objects.create(
+        name="Bench stocktake", kind=ForumKind.STOCKTAKE, chair="Prime Minister", cycle_weeks=8
+    )
+    forum.priorities.set(priorities)
+    meeting = Meeting.objects.create(forum=forum, date=meeting_date)
+    built = build("stocktake_pack", "pdf", {"meeting": meeting.pk, "issue": ""}, cold=True)
+    row(title, "pdf", len(priorities) * MEASURES_PER_PRIORITY, 0.0, built)
+    MEASURED[target] = (built.seconds, built.pages, title)
+
+
+def targets_table(load: float) -> None:
+    print(
+        f"\nAgainst the targets (load average {load:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end; each with an empty chart cache)"
+    )
+    print(f"  {'target':<46} {'limit':>7} {'measured':>9} {'pages':>6}  met")
+    for what, limit in TARGETS:
+        if what not in MEASURED:
+            print(f"  {what:<46} {limit:>5.0f} s {'not run':>9}")
+            continue
+        seconds, pages, title = MEASURED[what]
+        met = "yes" if seconds < limit else "NO"
+        if QUICK:
+            met = "(quick mode: smaller portfolio)"
+        print(f"  {what:<46} {limit:>5.0f} s {seconds:>7.2f} s {pages or '':>6}  {met}")
+        if title and QUICK:
+            print(f"    measured on: {title}")
 
 
 def run() -> None:
@@ -229,7 +297,7 @@ def run() -> None:
     charts_cold_and_warm()
 
     month = timezone.localdate().replace(day=1)
-    if not QUICK:
+    if DEMO:
         demo_documents(month)
 
     generate_seconds, (departments, latest) = timed(lambda: generate_portfolio(PRIORITIES))
@@ -242,10 +310,27 @@ def run() -> None:
     )
     header()
     delivery_report(
-        f"Delivery report, 1 dept ({per_department} priorities)", latest, departments[0]
+        f"Delivery report, 1 dept ({per_department} priorities)",
+        latest,
+        departments[0],
+        target=TARGET_DEPARTMENT,
     )
-    delivery_report(f"Delivery report, whole portfolio ({PRIORITIES})", latest, None)
-    pm_note(f"PM note, {month:%B %Y} ({PRIORITIES} + demo)", month)
+    delivery_report(
+        f"Delivery report, whole portfolio ({PRIORITIES})",
+        latest,
+        None,
+        target=TARGET_PORTFOLIO,
+        formats=("pdf",),
+    )
+    pack_priorities = list(Priority.objects.filter(code__startswith="BENCH-").order_by("code"))
+    stocktake_pack(
+        f"Stocktake pack ({min(PACK_PRIORITIES, PRIORITIES)} priorities)",
+        pack_priorities[:PACK_PRIORITIES],
+        latest.date,
+        TARGET_PACK,
+    )
+    pm_note(f"PM note, {month:%B %Y} ({PRIORITIES} + demo)", month, target=TARGET_NOTE)
+    targets_table(load)
 
 
 def demo_documents(month: date) -> None:

@@ -50,6 +50,7 @@ BUILD_FAILED = "The document could not be built: {reason}"
 # Not for users: a caller that passes no principal is a defect, never a request to skip checks.
 NO_PRINCIPAL = "A document is asked for by a user or by access.SYSTEM, never by no one."
 STUCK_REASON = "The build stopped without finishing (the worker building it stopped or timed out)."
+STARTING = "Starting"
 
 # A build still running this long after it started is failed by the sweep (the worker's own
 # time limit is the same); a request still queued this long after it was made, likewise.
@@ -77,6 +78,11 @@ class Subject:
     data_as_at: date | None = None
 
 
+class Progress(Protocol):
+    def __call__(self, percent: int, text: str = "") -> None:
+        """Record how far the build has gone (1-99) and, if given, what it is doing now."""
+
+
 class Builder(Protocol):
     kind: str
     formats: tuple[str, ...]
@@ -86,8 +92,8 @@ class Builder(Protocol):
         what it may ask for through deliveryunit.access; raise DocumentRefused (or Http404 for
         out-of-scope ids)."""
 
-    def build(self, document: GeneratedDocument, progress: Callable[[int], None]) -> bytes:
-        """The finished file's bytes."""
+    def build(self, document: GeneratedDocument, progress: Progress) -> bytes:
+        """The finished file's bytes (for a PDF, rendering.PdfBytes, which knows its pages)."""
 
 
 REGISTRY: dict[str, Builder] = {}
@@ -127,10 +133,11 @@ def _enqueue(document_id: int) -> None:
 
 
 def document_request(
-    *, kind: str, format: str, subject: dict[str, Any], by: Any
+    *, kind: str, format: str, subject: dict[str, Any], by: Any, queue: bool = True
 ) -> GeneratedDocument:
     """Validate and store a request by `by` (a user, or access.SYSTEM for the workbench's own
-    builds) and queue it once the transaction commits."""
+    builds) and queue it once the transaction commits. With queue=False the request is only
+    stored, for a caller that builds it itself (build_now)."""
     if by is None:
         raise ValueError(NO_PRINCIPAL)
     builder = builder_for(kind)
@@ -152,7 +159,18 @@ def document_request(
             document.departments.set(described.department_ids)
     except IntegrityError:
         raise DocumentRefused(ALREADY_BUILDING) from None
-    transaction.on_commit(lambda: _enqueue(document.pk))
+    if queue:
+        transaction.on_commit(lambda: _enqueue(document.pk))
+    return document
+
+
+def build_now(*, kind: str, format: str, subject: dict[str, Any], by: Any) -> GeneratedDocument:
+    """Request a document and build it in this process, through the same steps a worker takes
+    (for the build_document command and the benchmarks). Returns the document as it ended:
+    done, or failed with its error."""
+    document = document_request(kind=kind, format=format, subject=subject, by=by, queue=False)
+    run_build(document.pk)
+    document.refresh_from_db()
     return document
 
 
@@ -200,14 +218,23 @@ def _start(document_id: int) -> GeneratedDocument | None:
         document.version = latest + 1
         document.started_at = timezone.now()
         document.progress = 1
-        document.save(update_fields=["status", "version", "started_at", "progress"])
+        document.progress_text = STARTING
+        document.save(
+            update_fields=["status", "version", "started_at", "progress", "progress_text"]
+        )
         return document
 
 
-def _progress_setter(document_id: int) -> Callable[[int], None]:
-    def set_progress(percent: int) -> None:
+def _progress_setter(document_id: int) -> Progress:
+    last: list[tuple[int, str]] = []
+
+    def set_progress(percent: int, text: str = "") -> None:
+        state = (max(1, min(99, int(percent))), text[:120])
+        if last and last[-1] == state:
+            return
+        last[:] = [state]
         GeneratedDocument.objects.filter(pk=document_id, status=DocumentStatus.RUNNING).update(
-            progress=max(1, min(99, int(percent)))
+            progress=state[0], progress_text=state[1]
         )
 
     return set_progress
@@ -238,12 +265,23 @@ def run_build(document_id: int) -> None:
                 return
             current.status = DocumentStatus.DONE
             current.progress = 100
+            current.progress_text = ""
             current.file.name = saved
             current.checksum = hashlib.sha256(content).hexdigest()
             current.size = len(content)
+            current.page_count = getattr(content, "pages", None)
             current.finished_at = timezone.now()
             current.save(
-                update_fields=["status", "progress", "file", "checksum", "size", "finished_at"]
+                update_fields=[
+                    "status",
+                    "progress",
+                    "progress_text",
+                    "file",
+                    "checksum",
+                    "size",
+                    "page_count",
+                    "finished_at",
+                ]
             )
             kept = True
     finally:
@@ -264,6 +302,7 @@ def _fail(document_id: int, message: str) -> bool:
         pk=document_id, status__in=ACTIVE_BUILD_STATUSES
     ).update(
         status=DocumentStatus.FAILED,
+        progress_text="",
         error=message,
         version=None,
         finished_at=timezone.now(),

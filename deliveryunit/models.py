@@ -82,10 +82,13 @@ class GeneratedDocument(models.Model):
         max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED
     )
     progress = models.PositiveSmallIntegerField(default=0)
+    # What a running build is doing, for the documents page: "Drawing charts: 40 of 90".
+    progress_text = models.CharField(max_length=120, blank=True)
     error = models.TextField(blank=True)
     file = models.FileField(upload_to="documents/", blank=True)
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the file")
     size = models.PositiveIntegerField(null=True, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True, help_text="Of a PDF")
     version = models.PositiveIntegerField(null=True, blank=True)
     marking = models.CharField(max_length=60)
     data_as_at = models.DateField(null=True, blank=True)

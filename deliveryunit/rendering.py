@@ -1,6 +1,7 @@
 """What builders draw documents with: PDF from a template (WeasyPrint, fetching nothing from
-outside), static images of plotly figures (the same figure dicts the pages draw, exported by
-kaleido), and Word files (python-docx) with the marking, version, data date and page numbers.
+outside), static images of plotly figures (the same figure dicts the pages draw: see
+chart_images, which draws them in batches and caches them), and Word files (python-docx) with
+the marking, version, data date and page numbers.
 
 The heavy libraries are imported inside the functions: a web process that never builds a
 document never loads them.
@@ -8,13 +9,15 @@ document never loads them.
 
 from __future__ import annotations
 
-import threading
+import logging
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from . import chart_images
+from .documents import Progress
 from .models import GeneratedDocument
 
 _STATIC_ROOTS = [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])] + [
@@ -34,13 +37,29 @@ def _static_file(url: str) -> bytes | None:
     return None
 
 
-def static_only_fetcher() -> Any:
+CHART_SCHEME = "chart:"
+DRAWING_CHARTS = "Drawing charts: {done} of {total}"
+LAYING_OUT = "Laying out pages: {pages}"
+WRITING_PAGES = "Writing {pages} pages"
+
+
+def _sniff(body: bytes) -> str:
+    return "image/png" if body.startswith(b"\x89PNG") else "image/svg+xml"
+
+
+def static_only_fetcher(images: dict[str, bytes] | None = None) -> Any:
     """A WeasyPrint URL fetcher that serves the app's own static files (as static:/path) and
-    nothing else: no file:// paths, no network."""
+    the document's own chart images (as chart:name), and nothing else: no file:// paths, no
+    network."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    charts = images or {}
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if url.startswith(CHART_SCHEME) and url[len(CHART_SCHEME) :] in charts:
+                body = charts[url[len(CHART_SCHEME) :]]
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": _sniff(body)})
             body = _static_file(url)
             if body is None:
                 raise ValueError(f"Documents may only use the app's own static files: {url!r}")
@@ -49,38 +68,91 @@ def static_only_fetcher() -> Any:
     return StaticOnlyFetcher()
 
 
-def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+class PdfBytes(bytes):
+    """A finished PDF, knowing how many pages it has (the pipeline records it)."""
+
+    pages: int | None = None
+
+
+class _LayoutProgress(logging.Handler):
+    """Passes WeasyPrint's "creating layout - page N" log lines on as build progress."""
+
+    def __init__(self, progress: Progress, percent: int) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+        self.percent = percent
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Creating layout - Page" in record.msg and record.args:
+            pages = record.args[0] if isinstance(record.args, tuple) else record.args
+            if isinstance(pages, int) and pages % 10 == 0:
+                self.progress(self.percent, LAYING_OUT.format(pages=pages))
+
+
+def render_pdf(
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    images: dict[str, bytes] | None = None,
+    progress: Progress | None = None,
+    percent: int = 90,
+) -> PdfBytes:
+    """The template as a PDF. `images` are the charts the template shows as
+    <img src="chart:name">; `progress` hears about the pages as they are laid out, then
+    written."""
     from weasyprint import HTML
 
     html = render_to_string(template_name, context)
-    return HTML(string=html, base_url="static:/", url_fetcher=static_only_fetcher()).write_pdf()
+    source = HTML(string=html, base_url="static:/", url_fetcher=static_only_fetcher(images))
+    handler = None
+    if progress is not None:
+        handler = _LayoutProgress(progress, percent)
+        logging.getLogger("weasyprint.progress").addHandler(handler)
+    try:
+        document = source.render()
+    finally:
+        if handler is not None:
+            logging.getLogger("weasyprint.progress").removeHandler(handler)
+    if progress is not None:
+        progress(percent, WRITING_PAGES.format(pages=len(document.pages)))
+    pdf = PdfBytes(document.write_pdf())
+    pdf.pages = len(document.pages)
+    return pdf
 
 
-_kaleido_lock = threading.Lock()
-_kaleido_started = False
+def draw_charts(
+    figures: list[dict[str, Any]],
+    *,
+    fmt: str,
+    progress: Progress | None = None,
+    start: int = 10,
+    end: int = 80,
+) -> list[bytes | None]:
+    """Images of the figures for a document in `fmt` ("pdf": SVG; "docx": PNG at twice the
+    size, as Word does not draw SVG everywhere), drawn in batches or taken from the chart
+    cache; None for one that could not be drawn. Progress moves from `start` to `end` percent,
+    saying how many charts are ready."""
+    spec = chart_images.SVG if fmt == "pdf" else chart_images.PNG_FOR_WORD
 
+    def report(done: int, total: int) -> None:
+        if progress is not None and total:
+            progress(
+                start + (end - start) * done // total, DRAWING_CHARTS.format(done=done, total=total)
+            )
 
-def _figure_image(figure: dict[str, Any], fmt: str, width: int, height: int, scale: int) -> bytes:
-    """A static image of a plotly figure dict (the same dict the pages draw). One headless
-    browser is kept warm for the life of the process rather than started per chart."""
-    global _kaleido_started
-    import kaleido
-    import plotly.graph_objects as go
-
-    with _kaleido_lock:
-        if not _kaleido_started:
-            kaleido.start_sync_server(silence_warnings=True)
-            _kaleido_started = True
-        return go.Figure(figure).to_image(format=fmt, width=width, height=height, scale=scale)
+    return chart_images.draw(figures, spec, report)
 
 
 def figure_svg(figure: dict[str, Any], width: int = 900, height: int = 380) -> str:
-    return _figure_image(figure, "svg", width, height, 1).decode("utf-8")
+    """One chart as SVG (drawn, or from the chart cache: see chart_images)."""
+    spec = chart_images.ImageSpec(format="svg", width=width, height=height)
+    return chart_images.draw_one(figure, spec).decode("utf-8")
 
 
 def figure_png(figure: dict[str, Any], width: int = 900, height: int = 380) -> bytes:
     """For Word, which does not draw SVG everywhere: twice the pixels for print."""
-    return _figure_image(figure, "png", width, height, 2)
+    spec = chart_images.ImageSpec(format="png", width=width, height=height, scale=2)
+    return chart_images.draw_one(figure, spec)
 
 
 # --- Word ---------------------------------------------------------------------------------

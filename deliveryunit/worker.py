@@ -3,8 +3,8 @@
 Exporting the first plotly chart starts a headless Chromium (seconds on a busy machine); every
 later chart in the same process reuses it (a tenth of a second or so). So each process that
 builds documents starts that browser as soon as it is up, in the background, rather than making
-the first document of the day wait for it. The browser is rendering.figure_svg's own, so builds
-simply find it already running; a build that arrives during the warm-up waits on its lock.
+the first document of the day wait for it. The browser is chart_images' own, so builds simply
+find it already running; a build that arrives during the warm-up waits on its lock.
 
 Which process builds depends on the pool: the prefork pool builds in its child processes
 (worker_process_init is sent in each child); the solo pool builds in the main process (it sends
@@ -42,9 +42,6 @@ TEST_SLOW_ENV = "DOCUMENT_TEST_SLOW_BUILDER"
 # A held test build gives up after this long, so a forgotten release file never pins a worker.
 TEST_SLOW_HOLD_LIMIT = 120.0
 
-# The smallest figure that makes the browser start and load plotly.js.
-_WARM_UP_FIGURE = {"data": [{"type": "scatter", "x": [0, 1], "y": [0, 1]}], "layout": {}}
-
 _prepared = False
 _prepared_lock = threading.Lock()
 
@@ -57,11 +54,11 @@ def warm_chart_browser() -> float:
     """Start this process's chart browser by drawing one small figure; returns the seconds it
     took. Failures are logged, not raised: a build that needs a chart tries again and, if the
     browser cannot start, the report shows the chart's figures as a table."""
-    from .rendering import figure_svg
+    from .chart_images import warm_up
 
     started = time.monotonic()
     try:
-        figure_svg(_WARM_UP_FIGURE, width=200, height=120)
+        warm_up()
     except Exception:
         log.exception("The chart browser could not be started; charts will be retried per build")
     elapsed = time.monotonic() - started

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -217,7 +216,7 @@ class PMNoteBuilder:
             "formats": [(f.value, f.label) for f in (DocumentFormat.DOCX, DocumentFormat.PDF)],
         }
 
-    def build(self, document: GeneratedDocument, progress: Callable[[int], None]) -> bytes:
+    def build(self, document: GeneratedDocument, progress: documents.Progress) -> bytes:
         content = note_content(parse_month(document.subject["month"]))
         progress(60)
         if document.format == DocumentFormat.PDF:

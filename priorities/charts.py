@@ -3,17 +3,18 @@ from our static files) and for static images in documents, so a chart in a PDF i
 chart as on screen. Sparklines are figures too; documents draw them as small inline SVG from
 the same figure (sparkline_svg), because exporting dozens through the chart browser is slow.
 
+Figures are built as plain dicts, not through plotly.graph_objects: plotly's validation costs
+tens of milliseconds a figure, which a document of hundreds of charts cannot afford. The tests
+check that plotly's own validation accepts each figure and leaves it unchanged.
+
 Every series is told apart by more than colour (dash style, marker symbol, fill), using the
 Okabe-Ito colour-blind-safe palette. Plotly renders names, hover text and annotations as a
 subset of HTML, so every string that comes from user data is passed through html.escape first.
 """
 
 import html
-import json
 from datetime import date
 from typing import Any
-
-import plotly.graph_objects as go
 
 from . import periods
 from .performance import STATUS_LABELS, Performance, planned_at, status_of
@@ -65,6 +66,8 @@ _SVG_DASHES = {"solid": None, "dot": "2,2", "dash": "6,3"}
 
 _HOVER_VALUE = "%{y:,.2~f}"
 _HOVER_FORMAT = {periods.MONTHLY: "%b %Y", periods.QUARTERLY: "%Y Q%q", periods.ANNUAL: "%Y"}
+# Plotly's "none" template as plotly writes it into a figure: no default theme.
+_TEMPLATE_NONE = {"data": {"scatter": [{"type": "scatter"}]}}
 
 
 def format_value(value: float | None, unit: str = "", signed: bool = False) -> str:
@@ -82,7 +85,7 @@ def format_value(value: float | None, unit: str = "", signed: bool = False) -> s
 
 def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str, Any]:
     """The full chart of one measure as a JSON-ready plotly figure dict."""
-    traces: list[go.Scatter] = []
+    traces: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     current = series.current_trajectory
     tolerance = float(series.tolerance or 0)
@@ -95,7 +98,7 @@ def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str,
         traces.append(_earlier_trajectory(trajectory, position))
     if plan:
         traces.append(
-            go.Scatter(
+            _scatter(
                 name=NAME_CURRENT,
                 x=[_iso(p.period) for p in plan],
                 y=[p.value for p in plan],
@@ -105,10 +108,11 @@ def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str,
                 legendrank=3,
             )
         )
-    if performance.forecast is not None:
-        points = performance.forecast.points
+    # A forecast from too little data is not drawn: the page and documents say why instead.
+    if performance.reliable_forecast is not None:
+        points = performance.reliable_forecast.points
         traces.append(
-            go.Scatter(
+            _scatter(
                 name=NAME_FORECAST,
                 x=[_iso(p.period) for p in points],
                 y=[p.value for p in points],
@@ -126,7 +130,7 @@ def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str,
     if series.target_value is not None and span is not None:
         target = float(series.target_value)
         traces.append(
-            go.Scatter(
+            _scatter(
                 name=NAME_TARGET,
                 x=[_iso(span[0]), _iso(span[1])],
                 y=[target, target],
@@ -160,8 +164,7 @@ def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str,
             }
         )
 
-    figure = go.Figure(data=traces, layout=_layout(series, annotations))
-    return _plain(figure)
+    return {"data": traces, "layout": _layout(series, annotations)}
 
 
 def sparkline_figure(series: MeasureSeries) -> dict[str, Any]:
@@ -425,7 +428,7 @@ def planned_path(series: MeasureSeries) -> list[Point]:
     return path
 
 
-def _tolerance_band(plan: list[Point], tolerance: float, direction: str) -> list[go.Scatter]:
+def _tolerance_band(plan: list[Point], tolerance: float, direction: str) -> list[dict[str, Any]]:
     # Only the worse side of the plan is a band: doing better than planned is on track.
     sign = 1 if direction == "lower" else -1
     x = [_iso(p.period) for p in plan]
@@ -440,14 +443,14 @@ def _tolerance_band(plan: list[Point], tolerance: float, direction: str) -> list
         "name": NAME_TOLERANCE,
     }
     return [
-        go.Scatter(y=values, showlegend=False, **common),
-        go.Scatter(y=edge, fill="tonexty", fillcolor=BAND_FILL, legendrank=4, **common),
+        _scatter(y=values, showlegend=False, **common),
+        _scatter(y=edge, fill="tonexty", fillcolor=BAND_FILL, legendrank=4, **common),
     ]
 
 
-def _earlier_trajectory(trajectory: TrajectorySeries, position: int) -> go.Scatter:
+def _earlier_trajectory(trajectory: TrajectorySeries, position: int) -> dict[str, Any]:
     name = NAME_EARLIER.format(number=trajectory.number, label=trajectory.label)
-    return go.Scatter(
+    return _scatter(
         name=html.escape(name),
         x=[_iso(p.period) for p in trajectory.points],
         y=[float(p.value) for p in trajectory.points],
@@ -463,12 +466,12 @@ def _earlier_trajectory(trajectory: TrajectorySeries, position: int) -> go.Scatt
     )
 
 
-def _actuals(series: MeasureSeries) -> list[go.Scatter]:
+def _actuals(series: MeasureSeries) -> list[dict[str, Any]]:
     actuals = sorted(series.actuals, key=lambda a: a.period)
     if not actuals:
         return []
     traces = [
-        go.Scatter(
+        _scatter(
             name=NAME_ACTUAL,
             x=[_iso(a.period) for a in actuals],
             y=[float(a.value) for a in actuals],
@@ -489,7 +492,7 @@ def _actuals(series: MeasureSeries) -> list[go.Scatter]:
     if provisional:
         # Its own legend entry; hover is already on the Actual trace.
         traces.append(
-            go.Scatter(
+            _scatter(
                 name=NAME_PROVISIONAL,
                 x=[_iso(a.period) for a in provisional],
                 y=[float(a.value) for a in provisional],
@@ -502,9 +505,9 @@ def _actuals(series: MeasureSeries) -> list[go.Scatter]:
     return traces
 
 
-def _milestones(series: MeasureSeries) -> go.Scatter:
+def _milestones(series: MeasureSeries) -> dict[str, Any]:
     marks = sorted(series.milestones, key=lambda m: m.due)
-    return go.Scatter(
+    return _scatter(
         name=NAME_MILESTONES,
         x=[_iso(m.due) for m in marks],
         y=[0] * len(marks),
@@ -527,7 +530,7 @@ def _milestones(series: MeasureSeries) -> go.Scatter:
     )
 
 
-def _layout(series: MeasureSeries, annotations: list[dict[str, Any]]) -> go.Layout:
+def _layout(series: MeasureSeries, annotations: list[dict[str, Any]]) -> dict[str, Any]:
     axis = {
         "showline": True,
         "linecolor": BLACK,
@@ -535,25 +538,22 @@ def _layout(series: MeasureSeries, annotations: list[dict[str, Any]]) -> go.Layo
         "gridcolor": "#E5E5E5",
         "zeroline": False,
     }
-    return go.Layout(
-        template="none",
-        font={"family": FONT, "size": 14, "color": BLACK},
-        hovermode="x unified",
-        showlegend=True,
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.15, "yanchor": "top"},
-        margin={"l": 60, "r": 20, "t": 20, "b": 40},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        xaxis={**axis, "type": "date", "hoverformat": _HOVER_FORMAT[series.frequency]},
-        yaxis={**axis, "title": {"text": html.escape(series.unit)}},
-        yaxis2={
-            "overlaying": "y",
-            "range": [0, 1],
-            "visible": False,
-            "fixedrange": True,
-        },
-        annotations=annotations,
-    )
+    layout: dict[str, Any] = {
+        "template": _TEMPLATE_NONE,
+        "font": {"family": FONT, "size": 14, "color": BLACK},
+        "hovermode": "x unified",
+        "showlegend": True,
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.15, "yanchor": "top"},
+        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "xaxis": {**axis, "type": "date", "hoverformat": _HOVER_FORMAT[series.frequency]},
+        "yaxis": {**axis, "title": {"text": html.escape(series.unit)}},
+        "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
+    }
+    if annotations:
+        layout["annotations"] = annotations
+    return layout
 
 
 def _target_text(series: MeasureSeries) -> str:
@@ -566,8 +566,8 @@ def _target_text(series: MeasureSeries) -> str:
 def _date_span(series: MeasureSeries, performance: Performance) -> tuple[date, date] | None:
     days = [p.period for t in series.trajectories for p in t.points]
     days += [a.period for a in series.actuals]
-    if performance.forecast is not None:
-        days += [p.period for p in performance.forecast.points]
+    if performance.reliable_forecast is not None:
+        days += [p.period for p in performance.reliable_forecast.points]
     if not days:
         return None
     days += [m.due for m in series.milestones]
@@ -580,8 +580,7 @@ def _iso(day: date) -> str:
     return day.isoformat()
 
 
-def _plain(figure: go.Figure) -> dict[str, Any]:
-    # Round-trip through plotly's own encoder so the dict holds only JSON types (no numpy
-    # arrays or dates), ready for json_script or an image renderer.
-    plain: dict[str, Any] = json.loads(figure.to_json())
-    return plain
+def _scatter(**properties: Any) -> dict[str, Any]:
+    """A scatter trace as plotly writes it. Only JSON types go in (ISO date strings, floats),
+    so the figure is ready for json_script or an image renderer as it is."""
+    return {"type": "scatter", **properties}

@@ -70,6 +70,9 @@ class MeasureSpec:
     frequency: str
     data_file: str
     source: str
+    # Later versions of some figures, in the same format: each is recorded after the figure it
+    # revises, so the history keeps the figure as first published with its own "data as at".
+    revisions_file: str = ""
     indicator_type: str = IndicatorType.OUTCOME
     target_value: Decimal | None = None
     target_date: date | None = None
@@ -372,6 +375,7 @@ PSA7_SUBS = [
                 direction=Direction.LOWER,
                 frequency=Frequency.QUARTERLY,
                 data_file="asylum_applications_quarterly.csv",
+                revisions_file="asylum_applications_quarterly_revisions.csv",
                 source=ASYLUM_SOURCE
                 + "Quarterly from 1997 Q4 to 2005 Q1; 2003 Q4 to 2004 Q2 are missing.",
             ),
@@ -642,8 +646,13 @@ def load_priorities(by: Any = access.SYSTEM) -> None:
         for measure_spec in spec.measures:
             measure = _measure(priority, measure_spec, measures.get(measure_spec.name), by)
             figures = read_actuals(measure_spec.data_file, measure.frequency)
+            revisions = (
+                read_actuals(measure_spec.revisions_file, measure.frequency)
+                if measure_spec.revisions_file
+                else []
+            )
             _trajectories(measure, measure_spec, figures, by)
-            _actuals(measure, figures, by)
+            _actuals(measure, figures, by, revisions)
         _milestones(priority, spec.milestones, by)
 
 
@@ -754,16 +763,35 @@ def read_actuals(data_file: str, frequency: str) -> list[services.ActualData]:
         ]
 
 
-def _actuals(measure: Measure, figures: list[services.ActualData], by: Any) -> None:
+def _actuals(
+    measure: Measure,
+    figures: list[services.ActualData],
+    by: Any,
+    revisions: list[services.ActualData] | None = None,
+) -> None:
+    """Record each figure, then its revisions in turn, unless what is stored is already the
+    last of them (so a second load writes nothing)."""
     stored = {a.period: a for a in Actual.objects.filter(measure=measure)}
+    later: dict[date, list[services.ActualData]] = {}
+    for revision in sorted(revisions or [], key=lambda r: r.data_as_at or date.min):
+        later.setdefault(revision.period, []).append(revision)
     for data in figures:
+        versions = [data, *later.get(data.period, [])]
         actual = stored.get(data.period)
-        if actual is not None and not any(
-            _differs(getattr(actual, name), getattr(data, name))
-            for name in services.RECORDED_FIELDS
-        ):
-            continue
-        services.actual_record(measure=measure, by=by, data=data)
+        if actual is not None:
+            same = [not _actual_differs(actual, version) for version in versions]
+            if same[-1]:
+                continue
+            # Go on from the version that is stored, or else put the latest one in.
+            versions = versions[same.index(True) + 1 :] if True in same else versions[-1:]
+        for version in versions:
+            services.actual_record(measure=measure, by=by, data=version)
+
+
+def _actual_differs(actual: Actual, data: services.ActualData) -> bool:
+    return any(
+        _differs(getattr(actual, name), getattr(data, name)) for name in services.RECORDED_FIELDS
+    )
 
 
 def _milestones(priority: Priority, specs: list[MilestoneSpec], by: Any) -> None:

@@ -10,9 +10,8 @@ services.performance_refresh whenever the data it comes from changes), but compu
 import math
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any
-
-import pandas as pd
 
 from . import periods
 from .series import ActualPoint, MeasureSeries, Point, TrajectorySeries
@@ -38,11 +37,21 @@ TREND_WINDOW = {periods.MONTHLY: 12, periods.QUARTERLY: 8, periods.ANNUAL: 5}
 MIN_TREND_POINTS = 3
 # With no deadline and no target date, project this many periods ahead.
 DEFAULT_HORIZON = 12
-# A trend fitted to fewer actuals than this (by frequency: half the window) is still projected,
-# but flagged as a weak basis for saying whether the target will be met.
-RELIABLE_TREND_POINTS = {periods.MONTHLY: 6, periods.QUARTERLY: 4, periods.ANNUAL: 3}
 # How many of the latest actuals a stored sparkline keeps, with the plan at the same periods.
 SPARKLINE_ACTUALS = 24
+
+# When a straight line through the recent actuals says nothing worth drawing (see
+# forecast_reliability): the longest step between two consecutive actuals in the window, in
+# periods (4 months is three months missing; 2 quarters or 2 years, one missing), and how far
+# ahead the line may run, as a multiple of the periods its actuals cover (first to latest,
+# both counted): a year of monthly figures may be projected three years on, no further.
+MAX_GAP_PERIODS = {periods.MONTHLY: 4, periods.QUARTERLY: 2, periods.ANNUAL: 2}
+MAX_HORIZON_TO_SPAN = 3.0
+UNRELIABLE = "Forecast unreliable: {reason}"
+REASON_GAP = "{gap} {nouns} pass between the actuals of {first} and {second}"
+REASON_HORIZON = (
+    "it would run {horizon} {nouns} ahead from actuals covering only {span} {span_nouns}"
+)
 
 _PERIOD_NOUN = {periods.MONTHLY: "month", periods.QUARTERLY: "quarter", periods.ANNUAL: "year"}
 _MONTHS_PER_PERIOD = {periods.MONTHLY: 1, periods.QUARTERLY: 3, periods.ANNUAL: 12}
@@ -59,7 +68,14 @@ class Forecast:
     slope_per_period: float
     method: str
     fitted_points: int = 0  # how many actuals the trend was fitted to
-    reliable: bool = False  # fitted to at least RELIABLE_TREND_POINTS actuals
+    # False when the line is fitted to too little to be believed (forecast_reliability): it
+    # is then neither drawn nor quoted, and `unreliable_reason` says why.
+    reliable: bool = True
+    unreliable_reason: str = ""
+
+    @property
+    def unreliable_text(self) -> str:
+        return UNRELIABLE.format(reason=self.unreliable_reason) if not self.reliable else ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,11 @@ class Performance:
     @property
     def has_data(self) -> bool:
         return self.status != NO_DATA
+
+    @property
+    def reliable_forecast(self) -> Forecast | None:
+        """The forecast if it is worth drawing and quoting."""
+        return self.forecast if self.forecast is not None and self.forecast.reliable else None
 
 
 def period_of(day: date, frequency: str) -> date:
@@ -186,7 +207,9 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
     It runs to the priority's deadline, else the measure's target date, else DEFAULT_HORIZON
     periods ahead. None when fewer than MIN_TREND_POINTS actuals fall in the window, or when
     the deadline is not after the latest actual (the outcome is then in the data: see
-    Performance.target_met).
+    Performance.target_met). A forecast from points too far apart, or running too far ahead
+    of its data, is marked unreliable (forecast_reliability): its line is computed but
+    neither drawn nor quoted.
     """
     frequency = series.frequency
     actuals = _sorted_actuals(series.actuals if actuals is None else actuals)
@@ -198,11 +221,10 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
     recent = [a for a in actuals if _period_index(a.period, frequency) > latest_index - window]
     if len(recent) < MIN_TREND_POINTS:
         return None
-    trend = pd.Series(
+    slope = _least_squares_slope(
+        [float(_period_index(a.period, frequency)) for a in recent],
         [float(a.value) for a in recent],
-        index=pd.Index([_period_index(a.period, frequency) for a in recent], dtype="float64"),
     )
-    slope = _least_squares_slope(trend)
     if not math.isfinite(slope):
         return None
 
@@ -222,6 +244,7 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
         for k in range(horizon + 1)
     ]
     at_deadline = points[-1].value
+    reason = forecast_reliability(recent, horizon, frequency)
 
     target = None if series.target_value is None else float(series.target_value)
     gap = None if target is None else -better_by(series.direction, at_deadline, target)
@@ -241,7 +264,8 @@ def forecast(series: MeasureSeries, actuals: list[ActualPoint] | None = None) ->
             f"projected from the latest actual to {periods.label(points[-1].period, frequency)}."
         ),
         fitted_points=len(recent),
-        reliable=len(recent) >= RELIABLE_TREND_POINTS[frequency],
+        reliable=not reason,
+        unreliable_reason=reason,
     )
 
 
@@ -302,6 +326,35 @@ def stored_values(series: MeasureSeries) -> dict[str, Any]:
     }
 
 
+def forecast_reliability(recent: list[ActualPoint], horizon: int, frequency: str) -> str:
+    """Why a straight line through `recent` (the actuals in the trend window, oldest first,
+    at least MIN_TREND_POINTS of them), projected `horizon` periods ahead, is not worth drawing;
+    empty when it is. A forecast is unreliable when two consecutive actuals are more than
+    MAX_GAP_PERIODS apart (the line would bridge a stretch nobody measured), or when it runs
+    further ahead than MAX_HORIZON_TO_SPAN times the span of the actuals it is fitted to (a
+    few close points say little about years ahead)."""
+    noun = _PERIOD_NOUN[frequency]
+    indexes = [_period_index(a.period, frequency) for a in recent]
+    for (before, first), (after, second) in pairwise(zip(indexes, recent, strict=True)):
+        gap = after - before
+        if gap > MAX_GAP_PERIODS[frequency]:
+            return REASON_GAP.format(
+                gap=gap,
+                nouns=f"{noun}s",
+                first=periods.label(first.period, frequency),
+                second=periods.label(second.period, frequency),
+            )
+    span = indexes[-1] - indexes[0] + 1
+    if horizon > MAX_HORIZON_TO_SPAN * span:
+        return REASON_HORIZON.format(
+            horizon=horizon,
+            nouns=f"{noun}s" if horizon != 1 else noun,
+            span=span,
+            span_nouns=f"{noun}s" if span != 1 else noun,
+        )
+    return ""
+
+
 def _target_met(series: MeasureSeries, actuals: list[ActualPoint]) -> bool | None:
     """Whether the actual for the period of the target date meets the target value; None while
     that actual is not in (or there is no target)."""
@@ -319,13 +372,17 @@ def _target_met(series: MeasureSeries, actuals: list[ActualPoint]) -> bool | Non
     return None
 
 
-def _least_squares_slope(trend: pd.Series) -> float:
-    """Slope of the ordinary least-squares line through the series (value against index)."""
-    x = trend.index.to_numpy()
-    y = trend.to_numpy()
-    dx = x - x.mean()
-    denominator = float((dx * dx).sum())
-    return float((dx * (y - y.mean())).sum()) / denominator if denominator else math.nan
+def _least_squares_slope(x: list[float], y: list[float]) -> float:
+    """Slope of the ordinary least-squares line through the points (y against x). Plain
+    Python: a few dozen points, and building pandas objects for them cost more than the sum
+    (a document assesses every measure of the portfolio, some twice)."""
+    mean_x = math.fsum(x) / len(x)
+    mean_y = math.fsum(y) / len(y)
+    dx = [v - mean_x for v in x]
+    denominator = math.fsum(d * d for d in dx)
+    if not denominator:
+        return math.nan
+    return math.fsum(d * (v - mean_y) for d, v in zip(dx, y, strict=True)) / denominator
 
 
 def _sorted_actuals(actuals: list[ActualPoint]) -> list[ActualPoint]:

@@ -6,6 +6,7 @@ trajectories and their points, actuals, milestones) in one query per relation, a
 plain MeasureSeries in Python for performance.py and charts.py.
 """
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from deliveryunit.models import Department
 from deliveryunit.priority_facts import Likelihood
 
 from . import charts, performance, periods
+from .known_at import KnownFigure, figures_known_at
 from .models import (
     Actual,
     ActualStatus,
@@ -51,7 +53,7 @@ _DATA_PREFETCHES: tuple[str | Prefetch, ...] = (
     Prefetch(
         "measures__actuals",
         queryset=Actual.objects.order_by("period").only(
-            "pk", "measure_id", "period", "value", "status", "note", "source"
+            "pk", "measure_id", "period", "value", "status", "note", "source", "data_as_at"
         ),
     ),
     Prefetch("milestones", queryset=Milestone.objects.order_by("due", "pk")),
@@ -63,7 +65,9 @@ def with_measure_data(queryset: QuerySet[Priority]) -> QuerySet[Priority]:
     return queryset.select_related("lead_department").prefetch_related(*_DATA_PREFETCHES)
 
 
-def _series(measure: Measure, priority: Priority) -> MeasureSeries:
+def _series(
+    measure: Measure, priority: Priority, known: list[KnownFigure] | None = None
+) -> MeasureSeries:
     trajectories = list(measure.trajectories.all())
     return MeasureSeries(
         measure_id=measure.pk,
@@ -94,7 +98,7 @@ def _series(measure: Measure, priority: Priority) -> MeasureSeries:
                 note=actual.note,
                 source=actual.source,
             )
-            for actual in measure.actuals.all()
+            for actual in (measure.actuals.all() if known is None else known)
         ],
         milestones=[
             MilestoneMark(
@@ -108,19 +112,39 @@ def _series(measure: Measure, priority: Priority) -> MeasureSeries:
     )
 
 
-def measure_series_for_priorities(priorities: Iterable[Priority]) -> dict[int, MeasureSeries]:
+def measure_series_for_priorities(
+    priorities: Iterable[Priority], known_at: date | None = None
+) -> dict[int, MeasureSeries]:
     """The series of every measure of `priorities`, by measure id.
 
     Priorities fetched through `with_measure_data` cost no further query; others are given
     their related rows here, one query per relation for all of them together.
+
+    With `known_at`, each series is as it stood on that date, for a snapshot that describes
+    it: the trajectories agreed by then, and each actual as it was known then (the rule is in
+    known_at.py: revisions and figures first reported later are left out). That costs one
+    query more, whatever the number of priorities.
     """
     priorities = list(priorities)
     prefetch_related_objects(priorities, *_DATA_PREFETCHES)
-    return {
-        measure.pk: _series(measure, priority)
-        for priority in priorities
-        for measure in priority.measures.all()
-    }
+    if known_at is None:
+        return {
+            measure.pk: _series(measure, priority)
+            for priority in priorities
+            for measure in priority.measures.all()
+        }
+    measures = [
+        (measure, priority) for priority in priorities for measure in priority.measures.all()
+    ]
+    known = figures_known_at([measure for measure, _ in measures], known_at)
+    series = {}
+    for measure, priority in measures:
+        stood = _series(measure, priority, known[measure.pk])
+        stood.trajectories = [t for t in stood.trajectories if t.agreed_on <= known_at]
+        if stood.trajectories:
+            stood.trajectories[-1] = dataclasses.replace(stood.trajectories[-1], is_current=True)
+        series[measure.pk] = stood
+    return series
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -380,6 +404,8 @@ def forecast_sentence(series: MeasureSeries, performance: Performance) -> str:
         if performance.latest_value is None:
             return ""
         return "There are too few recent actuals to project a trend."
+    if not forecast.reliable:
+        return forecast.unreliable_text + "."
     text = (
         f"On the current trend it reaches "
         f"{charts.format_value(forecast.value_at_deadline, unit)} by "

@@ -15,9 +15,7 @@ slow for a dashboard of dozens).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -56,6 +54,7 @@ NO_DATA_FOR_MEASURE = "This measure is no longer recorded in the workbench."
 NO_INDICATORS = "No leading indicators are recorded for the priorities in this forum's scope."
 NO_TRACKER = "No actions were agreed at the previous meeting."
 NO_OUTSTANDING = "No other actions are outstanding."
+READING_DONE = "Read the meeting and its indicators"
 
 STATUS_CLASS = {
     perf.ON_TRACK: "rag rag--green",
@@ -89,8 +88,12 @@ class IndicatorLine:
 class MeasureChart:
     name: str
     series: MeasureSeries | None
-    svg: str = ""
+    figure: dict[str, Any] | None = None
+    # Once drawn: the image's name in the PDF (served as chart:<name>).
+    image: str = ""
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Why the chart draws no forecast, when the trend is too thin to project.
+    forecast_note: str = ""
 
 
 @dataclass
@@ -138,16 +141,6 @@ def _as_time(value: Any) -> time | None:
         return None
 
 
-def trimmed(series: MeasureSeries, as_at: date) -> MeasureSeries:
-    """The series as it stood on `as_at`: later actuals and trajectories agreed later left
-    out, so a pack rebuilt later still draws what the meeting saw."""
-    return dataclasses.replace(
-        series,
-        actuals=[a for a in series.actuals if a.period <= as_at],
-        trajectories=[t for t in series.trajectories if t.agreed_on <= as_at],
-    )
-
-
 def _agenda(contents: dict[str, Any]) -> list[AgendaLine]:
     """Agenda items with their start times, counted on from the meeting's start while every
     earlier item has a time allowed."""
@@ -173,9 +166,12 @@ def _actions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**row, "due_date": _as_date(row.get("due"))} for row in rows]
 
 
-def _series_for(measure_ids: list[int]) -> dict[int, MeasureSeries]:
+def _series_for(measure_ids: list[int], as_at: date) -> dict[int, MeasureSeries]:
+    """The measures' series as they stood on `as_at`: figures as then known (none first
+    reported later, revisions as then reported) and trajectories then agreed, so a pack
+    rebuilt later still draws what the meeting saw."""
     priorities = with_measure_data(Priority.objects.filter(measures__pk__in=measure_ids).distinct())
-    return measure_series_for_priorities(priorities)
+    return measure_series_for_priorities(priorities, known_at=as_at)
 
 
 def pack_content(
@@ -185,12 +181,13 @@ def pack_content(
     the meeting date for its sparkline, chart and annex table. Charts are left undrawn."""
     as_at = meeting.date
     indicators = contents.get("indicators", [])
-    series = _series_for([row["key"] for row in indicators if isinstance(row.get("key"), int)])
+    series = _series_for(
+        [row["key"] for row in indicators if isinstance(row.get("key"), int)], as_at
+    )
     lines = []
     groups: dict[str, PriorityCharts] = {}
     for row in indicators:
-        found = series.get(row.get("key"))  # type: ignore[arg-type]
-        measure_series = trimmed(found, as_at) if found else None
+        measure_series = series.get(row.get("key"))  # type: ignore[arg-type]
         lines.append(
             IndicatorLine(
                 row=row,
@@ -202,7 +199,12 @@ def pack_content(
         group = groups.setdefault(code, PriorityCharts(code, str(row.get("priority", ""))))
         chart = MeasureChart(name=str(row.get("measure", "")), series=measure_series)
         if measure_series is not None:
-            chart.rows = table_rows(measure_series, perf.assess(measure_series, as_at=as_at))
+            assessed = perf.assess(measure_series, as_at=as_at)
+            chart.rows = table_rows(measure_series, assessed)
+            chart.figure = measure_figure(measure_series, assessed)
+            forecast = assessed.forecast
+            if forecast is not None and not forecast.reliable:
+                chart.forecast_note = f"{forecast.unreliable_text}."
         group.charts.append(chart)
     return PackContent(
         meeting=meeting,
@@ -218,16 +220,22 @@ def pack_content(
     )
 
 
-def _draw(chart: MeasureChart, as_at: date) -> None:
-    """Draw one trajectory chart; one that cannot be drawn leaves its figures to the annex
-    rather than failing the pack."""
-    if chart.series is None:
-        return
-    try:
-        figure = measure_figure(chart.series, perf.assess(chart.series, as_at=as_at))
-        chart.svg = rendering.figure_svg(figure)
-    except Exception:
-        log.exception("Chart for measure %s could not be drawn", chart.series.measure_id)
+def _draw(charts: list[MeasureChart], progress: documents.Progress) -> dict[str, bytes]:
+    """Draw the trajectory charts (in batches, or from the chart cache); one that cannot be
+    drawn leaves its figures to the annex rather than failing the pack. Returns the images by
+    name."""
+    drawable = [chart for chart in charts if chart.figure is not None]
+    drawn = rendering.draw_charts(
+        [chart.figure for chart in drawable if chart.figure is not None],
+        fmt=DocumentFormat.PDF,
+        progress=progress,
+    )
+    images = {}
+    for number, (chart, image) in enumerate(zip(drawable, drawn, strict=True)):
+        if image is not None:
+            chart.image = f"c{number}"
+            images[chart.image] = image
+    return images
 
 
 # --- the builder ------------------------------------------------------------------------------
@@ -315,7 +323,7 @@ class StocktakePackBuilder:
             data_as_at=meeting.date,
         )
 
-    def build(self, document: GeneratedDocument, progress: Callable[[int], None]) -> bytes:
+    def build(self, document: GeneratedDocument, progress: documents.Progress) -> bytes:
         meeting = (
             Meeting.objects.select_related("forum")
             .filter(pk=_int(document.subject.get("meeting")))
@@ -337,11 +345,8 @@ class StocktakePackBuilder:
         else:
             contents = selectors.pack_contents(meeting)
         content = pack_content(meeting, contents, issue)
-        progress(10)
-        charts = content.charts
-        for done, chart in enumerate(charts, start=1):
-            _draw(chart, meeting.date)
-            progress(10 + 80 * done // len(charts))
+        progress(10, READING_DONE)
+        images = _draw(content.charts, progress)
         stamp = Stamp(
             title=document.title,
             marking=document.marking or settings.PROTECTIVE_MARKING,
@@ -351,6 +356,8 @@ class StocktakePackBuilder:
         return rendering.render_pdf(
             "documents/stocktake_pack.html",
             {"document": stamp, "pack": content, "wording": _wording()},
+            images=images,
+            progress=progress,
         )
 
 

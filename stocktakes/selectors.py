@@ -158,7 +158,8 @@ def _indicator_rows(meeting: Meeting) -> list[dict[str, Any]]:
     priorities = sorted(
         with_measure_data(Priority.objects.filter(forums=meeting.forum_id)), key=code_key
     )
-    series = measure_series_for_priorities(priorities)
+    # The dashboard as it stood on the meeting date: figures as then known.
+    series = measure_series_for_priorities(priorities, known_at=meeting.date)
     rows = []
     for priority in priorities:
         measures = list(priority.measures.all())

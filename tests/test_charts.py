@@ -213,6 +213,16 @@ def test_forecast_runs_dash_dot_from_the_latest_actual_to_the_deadline():
     assert forecast["y"][0] == 4565.0
 
 
+def test_no_forecast_line_when_the_forecast_is_unreliable():
+    # Run on two years past the data, the trend is too thin to draw.
+    measure = pledge(deadline=date(2005, 12, 31))
+    performance = assess(measure)
+    assert performance.forecast is not None
+    assert not performance.forecast.reliable
+    figure = charts.measure_figure(measure, performance)
+    assert charts.NAME_FORECAST not in [t.get("name") for t in figure["data"]]
+
+
 def test_no_forecast_line_without_a_forecast():
     measure = pledge(actuals=[ActualPoint(date(2002, 10, 1), 8770.0, False)])
     assert charts.NAME_FORECAST not in [t["name"] for t in figure_of(measure)["data"]]
@@ -306,6 +316,22 @@ def test_sparkline_is_a_figure_plotly_accepts():
     figure = charts.sparkline_figure(pledge())
     assert go.Figure(figure).to_plotly_json()["data"][1]["name"] == charts.NAME_ACTUAL
     assert charts.sparkline_figure(pledge(trajectories=[], actuals=[]))["data"] == []
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"frequency": "quarterly", "actuals": [], "milestones": []},
+        {"trajectories": [], "actuals": [], "milestones": []},
+        {"name": XSS, "unit": XSS, "tolerance": 0.0, "target_value": None},
+    ],
+)
+def test_full_chart_is_a_figure_plotly_accepts_as_it_is(overrides):
+    # Built as a plain dict for speed: plotly's own validation must accept it (an unknown or
+    # misspelt property raises ValueError) and write back exactly the same figure.
+    figure = figure_of(pledge(**overrides))
+    assert json.loads(go.Figure(figure).to_json()) == figure
 
 
 def test_sparkline_draws_actuals_against_the_plan_from_numbers_alone():

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from assessments import documents as report
 from assessments import services
 from assessments.models import AssessmentRound, AssessmentStatus
-from deliveryunit import access, documents
+from deliveryunit import access, documents, rendering
 from deliveryunit.models import Department, DocumentStatus, GeneratedDocument
 
 from .factories import ActualFactory, MeasureFactory, PriorityFactory, add_trajectory
@@ -472,18 +472,32 @@ def test_progress_is_reported_while_building(rounds, world, analyst, media_root,
     def recording(document_id):
         setter = real_setter(document_id)
 
-        def record(percent):
-            seen.append(percent)
-            setter(percent)
+        def record(percent, text=""):
+            seen.append((percent, text))
+            setter(percent, text)
 
         return record
 
     monkeypatch.setattr(documents, "_progress_setter", recording)
+    for priority in (rounds["own"], rounds["other"]):
+        measure = MeasureFactory(priority=priority)
+        ActualFactory(measure=measure, period=date(2003, 5, 1), value=10)
     document = _request({"round": rounds["published"].pk, "department": ""}, analyst)
     documents.run_build(document.pk)
-    assert seen
-    assert seen == sorted(seen)
-    assert seen[0] == 10
+    percents = [percent for percent, _text in seen]
+    assert percents == sorted(percents)
+    assert percents[0] == 10
+    # It says what it is doing: the charts drawn of all of them, then the pages.
+    texts = [text for _percent, text in seen]
+    charts = report.report_content(rounds["published"], None).chart_count
+    assert charts == 2
+    assert rendering.DRAWING_CHARTS.format(done=charts, total=charts) in texts
+    document.refresh_from_db()
+    assert document.page_count
+    assert texts[-1] == rendering.WRITING_PAGES.format(pages=document.page_count)
+    # Finished, it has nothing more to say.
+    assert document.status == DocumentStatus.DONE
+    assert document.progress_text == ""
 
 
 def test_charts_show_the_data_as_it_stood_at_the_round(world, media_root):

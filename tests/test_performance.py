@@ -420,6 +420,47 @@ def test_forecast_uses_only_actuals_up_to_as_at():
     assert result.forecast.slope_per_period == pytest.approx(2.0)
 
 
+def test_a_sparse_series_yields_an_unreliable_forecast_rather_than_a_line():
+    # Three figures, but six months missing between the last two.
+    data = [(date(2020, 1, 1), 100.0), (date(2020, 2, 1), 90.0), (date(2020, 9, 1), 40.0)]
+    forecast = assess(series(direction="lower", actuals=data, deadline=date(2020, 12, 1))).forecast
+    assert forecast is not None
+    assert forecast.reliable is False
+    assert forecast.unreliable_reason == performance.REASON_GAP.format(
+        gap=7, nouns="months", first="2020-02", second="2020-09"
+    )
+    assert forecast.unreliable_text == (
+        "Forecast unreliable: 7 months pass between the actuals of 2020-02 and 2020-09"
+    )
+    assert assess(series(direction="lower", actuals=data)).reliable_forecast is None
+
+
+def test_a_gap_of_three_missing_months_is_still_reliable():
+    data = [(date(2020, 1, 1), 100.0), (date(2020, 5, 1), 90.0), (date(2020, 6, 1), 85.0)]
+    forecast = assess(series(actuals=data, deadline=date(2020, 12, 1))).forecast
+    assert forecast.reliable, forecast.unreliable_reason
+
+
+def test_a_forecast_running_more_than_three_times_its_data_ahead_is_unreliable():
+    data = monthly([80.0, 82.0, 84.0])  # January to March: three months of data
+    near = assess(series(actuals=data, deadline=date(2020, 12, 1))).forecast  # nine ahead
+    far = assess(series(actuals=data, deadline=date(2021, 1, 1))).forecast  # ten ahead
+    assert near.reliable
+    assert not far.reliable
+    assert far.unreliable_reason == performance.REASON_HORIZON.format(
+        horizon=10, nouns="months", span=3, span_nouns="months"
+    )
+
+
+def test_quarterly_gaps_count_in_quarters():
+    data = [(date(2003, 4, 1), 10585.0), (date(2003, 7, 1), 11955.0), (date(2004, 7, 1), 8605.0)]
+    forecast = assess(
+        series(direction="lower", frequency="quarterly", actuals=data, deadline=date(2004, 12, 31))
+    ).forecast
+    assert not forecast.reliable
+    assert "4 quarters pass between the actuals of 2003-Q3 and 2004-Q3" in forecast.unreliable_text
+
+
 # --- real published series -------------------------------------------------------------------
 
 
@@ -531,3 +572,19 @@ def test_asylum_trend_in_march_2003_pointed_to_meeting_the_pledge(real_data):
     assert forecast.points[-1].period == date(2003, 9, 1)
     assert forecast.gap_to_target < 0
     assert forecast.will_meet_target is True
+    # Three figures five months apart at most, projected six months on: worth believing.
+    assert forecast.reliable
+
+
+def test_asylum_trend_from_september_2003_to_the_end_of_2005_is_unreliable(real_data):
+    # Run on to the PSA's end, the sparse monthly figures would reach no applications at all
+    # by 2005: they are too far apart, and too few, to say anything about two years ahead.
+    measure = asylum_series(real_data)
+    measure.deadline = date(2005, 12, 31)
+    forecast = assess(measure, as_at=date(2003, 9, 30)).forecast
+    assert forecast is not None
+    assert forecast.value_at_deadline == 0.0
+    assert forecast.reliable is False
+    assert forecast.unreliable_reason == (
+        "6 months pass between the actuals of 2003-03 and 2003-09"
+    )

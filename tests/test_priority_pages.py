@@ -1,5 +1,6 @@
 """The priority list, the priority page with its charts, and the history pages."""
 
+import dataclasses
 import json
 import re
 from datetime import date, timedelta
@@ -414,6 +415,18 @@ def _series(unit="%", frequency=periods.MONTHLY):
 def test_forecast_sentence_wording(forecast, unit, expected):
     performance = Performance(status=OFF_TRACK, status_label="Off track", forecast=forecast)
     assert selectors.forecast_sentence(_series(unit), performance) == expected
+
+
+def test_forecast_sentence_says_why_an_unreliable_forecast_is_not_quoted():
+    forecast = dataclasses.replace(
+        _forecast(0.0, 78.0, False),
+        reliable=False,
+        unreliable_reason="6 months pass between the actuals of 2003-03 and 2003-09",
+    )
+    performance = Performance(status=OFF_TRACK, status_label="Off track", forecast=forecast)
+    assert selectors.forecast_sentence(_series(), performance) == (
+        "Forecast unreliable: 6 months pass between the actuals of 2003-03 and 2003-09."
+    )
 
 
 def test_latest_sentence_says_better_or_worse_than_planned():
