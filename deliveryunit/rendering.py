@@ -34,13 +34,24 @@ def _static_file(url: str) -> bytes | None:
     return None
 
 
-def static_only_fetcher() -> Any:
-    """A WeasyPrint URL fetcher that serves the app's own static files (as static:/path) and
-    nothing else: no file:// paths, no network."""
+# Images a builder hands to render_pdf (an uploaded chart, say) are named in the template as
+# "resource:<key>"; only those keys are served.
+RESOURCE_PREFIX = "resource:"
+
+
+def static_only_fetcher(resources: dict[str, tuple[bytes, str]] | None = None) -> Any:
+    """A WeasyPrint URL fetcher that serves the app's own static files (as static:/path), and
+    the builder's own in-memory `resources` (as resource:<key>, each bytes and content type),
+    and nothing else: no file:// paths, no data: URLs, no network."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    resources = resources or {}
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if url.startswith(RESOURCE_PREFIX) and url[len(RESOURCE_PREFIX) :] in resources:
+                body, content_type = resources[url[len(RESOURCE_PREFIX) :]]
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
             body = _static_file(url)
             if body is None:
                 raise ValueError(f"Documents may only use the app's own static files: {url!r}")
@@ -49,11 +60,16 @@ def static_only_fetcher() -> Any:
     return StaticOnlyFetcher()
 
 
-def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+def render_pdf(
+    template_name: str,
+    context: dict[str, Any],
+    resources: dict[str, tuple[bytes, str]] | None = None,
+) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(template_name, context)
-    return HTML(string=html, base_url="static:/", url_fetcher=static_only_fetcher()).write_pdf()
+    fetcher = static_only_fetcher(resources)
+    return HTML(string=html, base_url="static:/", url_fetcher=fetcher).write_pdf()
 
 
 _kaleido_lock = threading.Lock()

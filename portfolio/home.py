@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from deliveryunit import access
 from deliveryunit.models import Role
 from priorities.selectors import priority_count_for_user
+from reviews.selectors import reviews_under_way_count
 
 ROLE_SUMMARY = {
     Role.ANALYST: "You can create and edit priorities, data and judgements, and build documents.",
@@ -81,6 +82,8 @@ def sections_for(user: Any) -> list[Section]:
             title="Priority reviews",
             description="Deep dives into priorities that are off track.",
             url=_url("reviews:review_list"),
+            count=reviews_under_way_count(user),
+            count_label="reviews under way you can see",
         )
     )
     sections.append(

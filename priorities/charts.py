@@ -164,6 +164,85 @@ def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str,
     return _plain(figure)
 
 
+# Each measure of a comparison chart keeps its own colour and marker, so the two are told apart
+# without colour too.
+COMPARISON_STYLES = ((BLACK, "circle"), (VERMILLION, "square"), (BLUE, "diamond"), (GREEN, "x"))
+NAME_COMPARED_ACTUAL = "{name}: actual"
+NAME_COMPARED_PLAN = "{name}: current trajectory"
+
+
+def comparison_figure(series_list: list[MeasureSeries]) -> dict[str, Any]:
+    """Several measures on one chart, for a review's finding: each measure's actuals (solid,
+    with its own marker) and current trajectory (dashed, same colour). A measure in another unit
+    than the first is drawn against a second axis on the right."""
+    traces: list[go.Scatter] = []
+    first_unit = series_list[0].unit if series_list else ""
+    other_unit = next((s.unit for s in series_list if s.unit != first_unit), None)
+    for index, series in enumerate(series_list):
+        colour, symbol = COMPARISON_STYLES[index % len(COMPARISON_STYLES)]
+        axis = "y" if series.unit == first_unit else "y2"
+        plan = planned_path(series)
+        if plan:
+            traces.append(
+                go.Scatter(
+                    name=html.escape(NAME_COMPARED_PLAN.format(name=series.name)),
+                    x=[_iso(p.period) for p in plan],
+                    y=[p.value for p in plan],
+                    yaxis=axis,
+                    mode="lines",
+                    line={"color": colour, "width": 1.5, "dash": "dash"},
+                    hovertemplate=_HOVER_VALUE,
+                )
+            )
+        actuals = sorted(series.actuals, key=lambda a: a.period)
+        if actuals:
+            traces.append(
+                go.Scatter(
+                    name=html.escape(NAME_COMPARED_ACTUAL.format(name=series.name)),
+                    x=[_iso(a.period) for a in actuals],
+                    y=[float(a.value) for a in actuals],
+                    yaxis=axis,
+                    mode="lines+markers",
+                    line={"color": colour, "width": 2},
+                    marker={"color": colour, "size": 7, "symbol": symbol},
+                    hovertemplate=_HOVER_VALUE,
+                )
+            )
+    layout = _layout(series_list[0], []) if series_list else go.Layout()
+    if not traces:
+        layout.update(
+            annotations=[
+                {
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "showarrow": False,
+                    "text": NO_DATA_MESSAGE,
+                    "font": {"size": 14},
+                }
+            ]
+        )
+    layout.update(xaxis={"hoverformat": "%b %Y"})
+    if other_unit is not None:
+        layout.update(
+            yaxis2={
+                "overlaying": "y",
+                "side": "right",
+                "visible": True,
+                "showline": True,
+                "linecolor": BLACK,
+                "ticks": "outside",
+                "showgrid": False,
+                "range": None,
+                "fixedrange": False,
+                "title": {"text": html.escape(other_unit)},
+            },
+            margin={"r": 60},
+        )
+    return _plain(go.Figure(data=traces, layout=layout))
+
+
 def sparkline_figure(series: MeasureSeries) -> dict[str, Any]:
     """A tiny chart for dashboards: actuals against the current trajectory, no axes.
 
