@@ -44,7 +44,12 @@ WRITING_PAGES = "Writing {pages} pages"
 
 
 def _sniff(body: bytes) -> str:
-    return "image/png" if body.startswith(b"\x89PNG") else "image/svg+xml"
+    # The images are our own charts (PNG or SVG) and uploads re-encoded as PNG or JPEG.
+    if body.startswith(b"\x89PNG"):
+        return "image/png"
+    if body.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return "image/svg+xml"
 
 
 def static_only_fetcher(images: dict[str, bytes] | None = None) -> Any:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("priorities/", include("priorities.urls")),
     path("assessments/", include("assessments.urls")),
     path("stocktakes/", include("stocktakes.urls")),
+    path("reviews/", include("reviews.urls")),
     path("documents/", include("deliveryunit.urls_documents")),
     path("admin/", admin.site.urls),
 ]

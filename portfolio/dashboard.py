@@ -218,6 +218,8 @@ SORT_KEYS = [
     ),
     SortKey("actions", "Actions", lambda r: (-r.overdue_actions, -r.open_actions)),
     SortKey("meeting", "Next meeting", lambda r: r.next_meeting.date if r.next_meeting else None),
+    # Shown only when an app supplies reviews (priority_facts.has_reviews).
+    SortKey("review", "Review under way", lambda r: r.review.title.lower() if r.review else None),
 ]
 SORTS = {sort.key: sort for sort in SORT_KEYS}
 DEFAULT_SORT = "priority"
@@ -465,6 +467,8 @@ def _tiles(rows: list[Row], params: dict[str, Any], filters: dict[str, Any]) -> 
 def _columns(params: dict[str, Any], key: str, descending: bool) -> list[Column]:
     columns = []
     for sort in SORT_KEYS:
+        if sort.key == "review" and not priority_facts.has_reviews():
+            continue
         is_sorted = sort.key == key
         next_sort = f"-{sort.key}" if is_sorted and not descending else sort.key
         columns.append(

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from deliveryunit.editing import HtmxHttpRequest, vary_on_htmx
+from reviews.selectors import reviews_under_way_count
 
 from . import dashboard, due
 from . import home as home_sections
@@ -23,5 +24,6 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         "due": due.due_from(user),
         "scope_description": home_sections.scope_description(user),
         "role_summary": home_sections.ROLE_SUMMARY.get(user.role, ""),
+        "reviews_under_way": reviews_under_way_count(user),
     }
     return vary_on_htmx(render(request, "portfolio/home.html", context))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Actual, Measure, Milestone, Priority, Trajectory
+from .models import Actual, ChainLink, Measure, Milestone, Priority, Trajectory
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -43,3 +43,8 @@ class ActualAdmin(ReadOnlyHistoryAdmin):
 @admin.register(Milestone)
 class MilestoneAdmin(ReadOnlyHistoryAdmin):
     list_display = ("title", "priority", "due", "status")
+
+
+@admin.register(ChainLink)
+class ChainLinkAdmin(ReadOnlyHistoryAdmin):
+    list_display = ("priority", "order", "who", "strength")

@@ -167,6 +167,82 @@ def measure_figure(series: MeasureSeries, performance: Performance) -> dict[str,
     return {"data": traces, "layout": _layout(series, annotations)}
 
 
+# Each measure of a comparison chart keeps its own colour and marker, so the two are told apart
+# without colour too.
+COMPARISON_STYLES = ((BLACK, "circle"), (VERMILLION, "square"), (BLUE, "diamond"), (GREEN, "x"))
+NAME_COMPARED_ACTUAL = "{name}: actual"
+NAME_COMPARED_PLAN = "{name}: current trajectory"
+
+
+def comparison_figure(series_list: list[MeasureSeries]) -> dict[str, Any]:
+    """Several measures on one chart, for a review's finding: each measure's actuals (solid,
+    with its own marker) and current trajectory (dashed, same colour). A measure in another unit
+    than the first is drawn against a second axis on the right."""
+    traces: list[dict[str, Any]] = []
+    first_unit = series_list[0].unit if series_list else ""
+    other_unit = next((s.unit for s in series_list if s.unit != first_unit), None)
+    for index, series in enumerate(series_list):
+        colour, symbol = COMPARISON_STYLES[index % len(COMPARISON_STYLES)]
+        axis = "y" if series.unit == first_unit else "y2"
+        plan = planned_path(series)
+        if plan:
+            traces.append(
+                _scatter(
+                    name=html.escape(NAME_COMPARED_PLAN.format(name=series.name)),
+                    x=[_iso(p.period) for p in plan],
+                    y=[p.value for p in plan],
+                    yaxis=axis,
+                    mode="lines",
+                    line={"color": colour, "width": 1.5, "dash": "dash"},
+                    hovertemplate=_HOVER_VALUE,
+                )
+            )
+        actuals = sorted(series.actuals, key=lambda a: a.period)
+        if actuals:
+            traces.append(
+                _scatter(
+                    name=html.escape(NAME_COMPARED_ACTUAL.format(name=series.name)),
+                    x=[_iso(a.period) for a in actuals],
+                    y=[float(a.value) for a in actuals],
+                    yaxis=axis,
+                    mode="lines+markers",
+                    line={"color": colour, "width": 2},
+                    marker={"color": colour, "size": 7, "symbol": symbol},
+                    hovertemplate=_HOVER_VALUE,
+                )
+            )
+    layout: dict[str, Any] = (
+        _layout(series_list[0], []) if series_list else {"template": _TEMPLATE_NONE}
+    )
+    if not traces:
+        layout["annotations"] = [
+            {
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "text": NO_DATA_MESSAGE,
+                "font": {"size": 14},
+            }
+        ]
+    layout["xaxis"] = {**layout.get("xaxis", {}), "hoverformat": "%b %Y"}
+    if other_unit is not None:
+        layout["yaxis2"] = {
+            "overlaying": "y",
+            "side": "right",
+            "visible": True,
+            "showline": True,
+            "linecolor": BLACK,
+            "ticks": "outside",
+            "showgrid": False,
+            "fixedrange": False,
+            "title": {"text": html.escape(other_unit)},
+        }
+        layout["margin"] = {**layout.get("margin", {}), "r": 60}
+    return {"data": traces, "layout": layout}
+
+
 def sparkline_figure(series: MeasureSeries) -> dict[str, Any]:
     """A tiny chart for dashboards: actuals against the current trajectory, no axes.
 

@@ -285,3 +285,41 @@ class MeasurePerformance(models.Model):
     @property
     def slipped(self) -> bool:
         return performance.slipped(self.status, self.previous_status)
+
+
+class LinkStrength(models.TextChoices):
+    """How well a link of the delivery chain is judged to carry the priority."""
+
+    STRONG = "strong", "Strong"
+    ADEQUATE = "adequate", "Adequate"
+    WEAK = "weak", "Weak"
+    BROKEN = "broken", "Broken"
+    NOT_JUDGED = "not_judged", "Not yet judged"
+
+
+class ChainLink(models.Model):
+    """One link of a priority's delivery chain, in order from the responsible minister down to
+    the front line: who it is, what they do for this priority, and how strong the link is
+    judged to be. Where the weakest links are is what reviews go to find out."""
+
+    DEPARTMENT_PATHS = ("priority__lead_department", "priority__delivery_chain")
+
+    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="chain_links")
+    order = models.PositiveSmallIntegerField()
+    who = models.CharField(
+        max_length=200, help_text='For example "Home Secretary" or "Asylum screening units"'
+    )
+    role = models.TextField("what they do for this priority", blank=True)
+    strength = models.CharField(
+        max_length=12, choices=LinkStrength.choices, default=LinkStrength.NOT_JUDGED
+    )
+    note = models.TextField(blank=True, help_text="The evidence for the judgement, or a caveat.")
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.who

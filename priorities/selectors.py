@@ -22,11 +22,12 @@ from deliveryunit import access, priority_facts
 from deliveryunit.models import Department
 from deliveryunit.priority_facts import Likelihood
 
-from . import charts, performance, periods
+from . import charts, page_parts, performance, periods
 from .known_at import KnownFigure, figures_known_at
 from .models import (
     Actual,
     ActualStatus,
+    ChainLink,
     Measure,
     MeasurePerformance,
     Milestone,
@@ -314,6 +315,10 @@ class PriorityPage:
     measures: list[MeasureView]
     milestones: list[Milestone]
     delivery_chain: list[Department]
+    # The links of the delivery chain, with what other apps place on them, and those apps'
+    # parts of the page (priorities/page_parts.py).
+    chain: list[page_parts.ChainRow] = field(default_factory=list)
+    parts: list[page_parts.PagePart] = field(default_factory=list)
 
     def sections(self) -> list["MeasureSection"]:
         """Each measure as its part of the page reads it: the chart and table with the
@@ -475,6 +480,7 @@ def priority_page(user: Any, pk: Any) -> PriorityPage:
                 table_rows=charts.table_rows(measure_series, assessed),
             )
         )
+    parts = page_parts.parts_for(user, priority)
     return PriorityPage(
         priority=priority,
         ancestors=ancestors,
@@ -482,7 +488,16 @@ def priority_page(user: Any, pk: Any) -> PriorityPage:
         measures=measures,
         milestones=list(priority.milestones.all()),
         delivery_chain=list(priority.delivery_chain.all()),
+        chain=page_parts.chain_rows(
+            chain_links(priority), [mark for part in parts for mark in part.chain_marks]
+        ),
+        parts=parts,
     )
+
+
+def chain_links(priority: Priority) -> list[ChainLink]:
+    """The links of the priority's delivery chain, from the minister to the front line."""
+    return list(ChainLink.objects.filter(priority_id=priority.pk).order_by("order", "pk"))
 
 
 # --- history ----------------------------------------------------------------------------------

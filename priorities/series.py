@@ -1,7 +1,7 @@
 """Plain data for one measure's chart and status, read once by the selectors and then used by
 performance.py (status, forecast) and charts.py (figures) without touching the database."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 
@@ -56,3 +56,13 @@ class MeasureSeries:
     @property
     def current_trajectory(self) -> TrajectorySeries | None:
         return self.trajectories[-1] if self.trajectories else None
+
+
+def as_it_stood(series: MeasureSeries, as_at: date) -> MeasureSeries:
+    """The series as it stood on `as_at`: later actuals, and trajectories agreed later, left out,
+    so a chart drawn "as at" a date shows what could be seen then."""
+    return replace(
+        series,
+        actuals=[a for a in series.actuals if a.period <= as_at],
+        trajectories=[t for t in series.trajectories if t.agreed_on <= as_at],
+    )

@@ -25,12 +25,24 @@ from django.db import transaction
 from deliveryunit.editing import ConflictError, attribute, check_version, locked
 
 from . import performance_store, periods
-from .models import Actual, ActualStatus, Measure, Milestone, Priority, Trajectory, TrajectoryPoint
+from .models import (
+    Actual,
+    ActualStatus,
+    ChainLink,
+    Measure,
+    Milestone,
+    Priority,
+    Trajectory,
+    TrajectoryPoint,
+)
 
 REASON_REQUIRED = "Give a reason for re-profiling the trajectory."
 NO_POINTS = "A trajectory needs at least one point."
 DUPLICATE_POINT = "The trajectory has two points for {period}."
 PARENT_CYCLE = "A priority cannot sit under itself or one of its own sub-targets."
+LINK_WHO_REQUIRED = "Say who this link of the chain is, for example Home Office."
+LINK_AT_END = "This link is already at that end of the chain."
+LINK_GONE = "Someone else removed this link of the chain since you opened the page."
 
 
 # --- stored performance -------------------------------------------------------------------
@@ -357,3 +369,94 @@ def milestone_update(
     attribute(current, by)
     current.save()
     return current
+
+
+# --- the delivery chain -------------------------------------------------------------------
+#
+# Links are kept in order from the minister to the front line. Adding, moving and removing
+# links lock the priority's row first, so two people reordering the chain at once renumber it
+# one after the other; each link also carries its own version, checked under its own lock.
+
+
+def _chain_of(priority: Priority) -> list[ChainLink]:
+    return list(
+        ChainLink.objects.select_for_update()
+        .filter(priority_id=priority.pk)
+        .order_by("order", "pk")
+    )
+
+
+def _renumber(links: list[ChainLink], by: Any) -> None:
+    for position, link in enumerate(links, start=1):
+        if link.order != position:
+            link.order = position
+            attribute(link, by)
+            link.save(update_fields=["order"])
+
+
+def _locked_link(link: ChainLink, expected_version: int | None) -> ChainLink:
+    try:
+        return locked(ChainLink, link.pk, expected_version)
+    except ChainLink.DoesNotExist:
+        raise ValidationError(LINK_GONE) from None
+
+
+@transaction.atomic
+def chain_link_add(*, priority: Priority, by: Any, who: str, **fields: Any) -> ChainLink:
+    """A new link at the front-line end of the chain."""
+    locked(Priority, priority.pk)
+    if not who.strip():
+        raise ValidationError({"who": LINK_WHO_REQUIRED})
+    links = _chain_of(priority)
+    link = ChainLink(priority=priority, order=len(links) + 1, who=who.strip(), **fields)
+    link.full_clean()
+    attribute(link, by)
+    link.save()
+    return link
+
+
+@transaction.atomic
+def chain_link_update(
+    *, link: ChainLink, by: Any, expected_version: int | None, **fields: Any
+) -> ChainLink:
+    current = _locked_link(link, expected_version)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    if not current.who.strip():
+        raise ValidationError({"who": LINK_WHO_REQUIRED})
+    current.full_clean()
+    current.version += 1
+    attribute(current, by)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def chain_link_move(
+    *, link: ChainLink, by: Any, expected_version: int | None, towards_front_line: bool
+) -> ChainLink:
+    """Swap a link with its neighbour, one step towards the front line or back up the chain."""
+    locked(Priority, link.priority_id)
+    current = _locked_link(link, expected_version)
+    links = _chain_of(current.priority)
+    index = next(i for i, other in enumerate(links) if other.pk == current.pk)
+    target = index + 1 if towards_front_line else index - 1
+    if not 0 <= target < len(links):
+        raise ValidationError(LINK_AT_END)
+    links[index], links[target] = links[target], links[index]
+    _renumber(links, by)
+    current.refresh_from_db()
+    current.version += 1
+    attribute(current, by)
+    current.save(update_fields=["version"])
+    return current
+
+
+@transaction.atomic
+def chain_link_remove(*, link: ChainLink, by: Any, expected_version: int | None) -> None:
+    locked(Priority, link.priority_id)
+    current = _locked_link(link, expected_version)
+    priority = current.priority
+    attribute(current, by)
+    current.delete()
+    _renumber(_chain_of(priority), by)

@@ -255,6 +255,9 @@ class Action(models.Model):
     )
     # Reviews put their recommendations in priority order.
     rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Where an action not agreed at a meeting came from, as its source wrote it (for example
+    # "Priority review: Asylum screening"), so the tracker can say so without knowing the app.
+    source_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 

@@ -222,9 +222,16 @@ def test_each_row_joins_likelihood_performance_sparkline_milestone_actions_and_m
 
 def test_overdue_milestone_and_missing_review_column(client, world, portfolio):
     MilestoneFactory(priority=portfolio["dh1"], title="Late step", due=date(2023, 9, 1))
-    _response, page = _page(client, world.users["analyst"])
+    from deliveryunit import priority_facts
+
+    # With no app supplying reviews, the hook's column is not shown.
+    registered = list(priority_facts._reviews)
+    priority_facts._reviews.clear()
+    try:
+        _response, page = _page(client, world.users["analyst"])
+    finally:
+        priority_facts._reviews[:] = registered
     assert _cell(_row(page, "DH 1"), "milestone") == "Late step 1 Sep 2023 Overdue"
-    # No app supplies reviews in this build: the hook's column is not shown.
     assert not select(page, 'td[data-testid="review"]')
     assert "Review under way" not in _text(page)
 
@@ -239,11 +246,12 @@ def test_a_review_app_fills_the_review_column_through_the_hook(client, world, po
             if pk == portfolio["ho1"].pk
         }
 
+    registered = list(priority_facts._reviews)
     priority_facts.register_reviews(reviews)
     try:
         _response, page = _page(client, world.users["analyst"])
     finally:
-        priority_facts._reviews.clear()
+        priority_facts._reviews[:] = registered
     assert _cell(_row(page, "HO 1"), "review") == "Why decisions are slow Fieldwork"
     assert _cell(_row(page, "DH 1"), "review") == ""
 

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from assessments.demo import load_assessments
 from deliveryunit import clock, demo
 from priorities.demo import load_priorities
+from reviews.demo import load_reviews
 from stocktakes.demo import load_stocktakes
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         load_priorities()
         load_assessments()
         load_stocktakes()
+        load_reviews()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"The workbench treats {demo.AS_AT:%-d %B %Y} as today.")
         self.stdout.write(f"Demo logins (password for each: {demo.DEMO_PASSWORD}):")
