@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "assessments",
     "stocktakes",
     "reviews",
+    "plans",
     "portfolio",
 ]
 

@@ -13,5 +13,8 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("stocktakes/", include("stocktakes.urls")),
     path("documents/", include("deliveryunit.urls_documents")),
+    path("plans/", include("plans.urls")),
+    # Public: open to anyone without signing in (plans/views_public.py).
+    path("progress/", include("plans.urls_public")),
     path("admin/", admin.site.urls),
 ]
