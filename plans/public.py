@@ -26,6 +26,7 @@ from django.db.models import Count, Max, Prefetch, QuerySet
 from django.http import Http404
 
 from deliveryunit import clock
+from deliveryunit.editing import format_number
 from deliveryunit.models import Department
 from priorities import charts, performance
 from priorities.exports import safe_csv_text
@@ -59,9 +60,11 @@ class PublicCommitment:
 @dataclass(frozen=True)
 class PublicRow:
     label: str
-    planned: str
+    planned: str  # as people read it, with the unit
     actual: str
     provisional: bool
+    planned_value: float | None
+    actual_value: float | None
 
 
 @dataclass
@@ -163,6 +166,8 @@ def _public_measure(link: ObjectiveMeasure, series: MeasureSeries) -> PublicMeas
             planned=row["planned_text"],
             actual=row["actual_text"],
             provisional=row["provisional"],
+            planned_value=row["planned"],
+            actual_value=row["actual"],
         )
         for row in charts.table_rows(shown, assessed)
     ]
@@ -313,14 +318,20 @@ def public_csv() -> bytes:
                             measure.name,
                             measure.unit,
                             row.label,
-                            row.planned,
-                            row.actual,
-                            ("provisional" if row.provisional else "final") if row.actual else "",
+                            format_number(row.planned_value),
+                            format_number(row.actual_value),
+                            _status(row),
                             "yes" if measure.illustrative else "no",
                         )
                     ]
                 )
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _status(row: PublicRow) -> str:
+    if row.actual_value is None:
+        return ""
+    return "provisional" if row.provisional else "final"
 
 
 # --- the cache key ----------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.version_for_user(request.user, pk)
-    access.check(access.is_editor(request.user))
+    access.check(access.is_editor(request.user) and not version.is_published)
     back = reverse("plans:version_detail", args=[version.pk])
     return edit_page(
         request,
