@@ -161,6 +161,13 @@ def can_update_owned(user: Any, owner_user_id: int | None) -> bool:
     return role_of(user) == Role.OFFICIAL and owner_user_id == getattr(user, "pk", None)
 
 
+def can_manage_tokens_of(user: Any, owner: Any) -> bool:
+    """API tokens: each user makes and revokes their own; a unit lead anyone's."""
+    if role_of(user) is None or role_of(user) == SYSTEM_ROLE:
+        return False
+    return is_unit_lead(user) or getattr(owner, "pk", None) == getattr(user, "pk", None)
+
+
 def check(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(NOT_PERMITTED)
