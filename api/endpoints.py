@@ -29,9 +29,7 @@ from priorities.models import Actual, Measure, Priority, Trajectory, TrajectoryP
 from stocktakes.models import Action
 
 from . import serializers, services
-from .filters import ListFilters
-
-LARGEST_ID = 2**63 - 1
+from .filters import LARGEST_ID, ListFilters
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):

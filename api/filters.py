@@ -18,7 +18,9 @@ from deliveryunit.models import Department
 UNKNOWN_DEPARTMENT = "There is no department with the code '{code}'."
 PERIOD_INVALID = "Give a month as YYYY-MM, for example 2023-09."
 PERIOD_ORDER = "period_to is before period_from."
-NOT_AN_ID = "Give an id: a whole number."
+NOT_AN_ID = "Give an id: a whole number from 1."
+# Ids are 64-bit in every database the workbench runs on.
+LARGEST_ID = 2**63 - 1
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -70,6 +72,9 @@ class ListFilters(BaseFilterBackend):
                 try:
                     wanted[id_lookup] = int(params[name])
                 except ValueError:
+                    errors[name] = [NOT_AN_ID]
+                    continue
+                if not 0 < wanted[id_lookup] <= LARGEST_ID:
                     errors[name] = [NOT_AN_ID]
         if errors:
             raise ValidationError(errors)
