@@ -10,7 +10,7 @@ come by.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -163,9 +163,15 @@ def publish_problems(version: PlanVersion) -> list[str]:
 
 @transaction.atomic
 def version_publish(
-    *, plan_version: PlanVersion, by: Any, expected_version: int | None
+    *,
+    plan_version: PlanVersion,
+    by: Any,
+    expected_version: int | None,
+    published_at: datetime | None = None,
 ) -> PlanVersion:
-    """Publish a draft: from now on it and everything in it are read-only."""
+    """Publish a draft: from now on it and everything in it are read-only. `published_at` is
+    given only when loading the record of a publication made before (demonstration data): the
+    public pages show the date, and a 2015 plan published today would mislead."""
     current = locked(PlanVersion, plan_version.pk, expected_version)
     if current.is_published:
         raise ValidationError(NOT_A_DRAFT)
@@ -173,7 +179,7 @@ def version_publish(
     if problems:
         raise ValidationError(problems)
     current.status = VersionStatus.PUBLISHED
-    current.published_at = timezone.now()
+    current.published_at = published_at or timezone.now()
     current.published_by = by if getattr(by, "pk", None) else None
     bump(current, by, "status", "published_at", "published_by")
     return current

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from assessments.demo import load_assessments
 from deliveryunit import access, demo
+from plans.demo import load_plans
 from priorities.demo import load_priorities
 from stocktakes.demo import load_stocktakes
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         load_assessments()
         # The demo issues a pack, which asks for its PDF: the loader does so as the system.
         load_stocktakes(by=access.SYSTEM)
+        load_plans(by=access.SYSTEM)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for each: {demo.DEMO_PASSWORD}):")
         for username, role, department in logins:
