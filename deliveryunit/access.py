@@ -130,6 +130,23 @@ def visible_rounds(user: Any) -> Q:
     return ROUND_PUBLISHED
 
 
+# Departmental plans (the plans app), likewise named by field: a version is published or a
+# draft.
+PLAN_VERSION_PUBLISHED = Q(status="published")
+
+
+def visible_plan_versions(user: Any) -> Q:
+    """Which versions of departmental plans `user` may see, as a filter on PlanVersion (the
+    department comes from `scoped`). A draft is the unit's working paper, as a draft round is:
+    editors see every version, everyone else the published ones, and no one signed in none."""
+    role = role_of(user)
+    if role is None:
+        return Q(pk__in=[])
+    if role in EDITOR_ROLES:
+        return Q()
+    return PLAN_VERSION_PUBLISHED
+
+
 def can_submit_data_for(user: Any, department_ids: set[int]) -> bool:
     """Editors enter any data; officials submit data for their own department's measures."""
     if is_editor(user):
@@ -142,6 +159,13 @@ def can_update_owned(user: Any, owner_user_id: int | None) -> bool:
     if is_editor(user):
         return True
     return role_of(user) == Role.OFFICIAL and owner_user_id == getattr(user, "pk", None)
+
+
+def can_manage_tokens_of(user: Any, owner: Any) -> bool:
+    """API tokens: each user makes and revokes their own; a unit lead anyone's."""
+    if role_of(user) is None or role_of(user) == SYSTEM_ROLE:
+        return False
+    return is_unit_lead(user) or getattr(owner, "pk", None) == getattr(user, "pk", None)
 
 
 def check(allowed: bool) -> None:

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
     "simple_history",
     "axes",
     "deliveryunit",
@@ -58,7 +60,9 @@ INSTALLED_APPS = [
     "assessments",
     "stocktakes",
     "reviews",
+    "plans",
     "portfolio",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +141,33 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# The data API (api/): JSON only, tokens per user (or the signed-in session, whose writes need
+# the CSRF token), signed in for everything, bounded pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Delivery Unit data API",
+    "DESCRIPTION": (
+        "Priorities, measures, trajectories, actual data, assessment rounds and published "
+        "judgements, actions, departmental plans and objectives, each as the caller may see them "
+        "in the workbench; and batches of actual data from departments."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # Login throttling: five failures for one account lock it for an hour.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

@@ -14,5 +14,11 @@ urlpatterns = [
     path("stocktakes/", include("stocktakes.urls")),
     path("reviews/", include("reviews.urls")),
     path("documents/", include("deliveryunit.urls_documents")),
+    path("plans/", include("plans.urls")),
+    # Public: open to anyone without signing in (plans/views_public.py).
+    path("progress/", include("plans.urls_public")),
+    # The data API answers 401 or 403, never a redirect to sign in (api/endpoints.py).
+    path("api/", include("api.urls")),
+    path("account/api-tokens/", include("api.urls_tokens")),
     path("admin/", admin.site.urls),
 ]

@@ -27,6 +27,8 @@ class Row:
     expect: dict[str, int | tuple[int, int]]
     method: str = "get"
     data: Callable[[Any, str], dict] | None = field(default=None)
+    # Posts the data as JSON rather than a form (the data API takes JSON only).
+    json: bool = False
 
     def expected(self, user: str, side: str) -> int:
         value = self.expect[user]

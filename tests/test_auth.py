@@ -24,7 +24,16 @@ PUBLIC_URLS = {
     "login": "the sign-in page itself",
     "healthz": "the load balancer's health check, which has no session",
     "admin:login": "the admin's own sign-in page",
+    "progress:index": "the public progress pages: published plans, for anyone to read",
+    "progress:plan": "a department's published plan, for anyone to read",
+    "progress:objective": "an objective of a published plan and its public figures",
+    "progress:csv": "the public figures of the published plans, for anyone to download",
 }
+# The data API answers a call without credentials with 401 (403 for a write that carries a
+# session but no CSRF token) rather than sending it to a sign-in page, which a program calling
+# the API could not use. Its documentation page (/api/docs/) is a page for people and redirects.
+API_PREFIX = "/api/"
+API_REFUSALS = (401, 403)
 # Sample values for path parameters whose pattern a plain sample would not match.
 PARAMETER_SAMPLES = {"app_label": "priorities"}
 
@@ -85,6 +94,8 @@ def _urls_open_to_anonymous(client) -> list[str]:
             logins.add(reverse("admin:login"))
         for method in (client.get, client.post):
             response = method(url)
+            if url.startswith(API_PREFIX) and response.status_code in API_REFUSALS:
+                continue
             location = response.get("Location", "") if response.status_code == 302 else ""
             if not any(location.startswith(f"{login}?next=") for login in logins):
                 open_urls.append(

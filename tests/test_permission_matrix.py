@@ -35,7 +35,10 @@ def _status(client, ctx, row, user, side):
     url = row.url(ctx, side)
     if row.method == "get":
         return url, client.get(url).status_code
-    return url, client.post(url, row.data(ctx, side) if row.data else {}).status_code
+    data = row.data(ctx, side) if row.data else {}
+    if row.json:
+        return url, client.post(url, data, content_type="application/json").status_code
+    return url, client.post(url, data).status_code
 
 
 @pytest.mark.parametrize("row", GET_ROWS, ids=[r.name for r in GET_ROWS])

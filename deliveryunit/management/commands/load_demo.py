@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from assessments.demo import load_assessments
-from deliveryunit import clock, demo
+from deliveryunit import access, clock, demo
+from plans.demo import load_plans
 from priorities.demo import load_priorities
 from reviews.demo import load_reviews
 from stocktakes.demo import load_stocktakes
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         load_assessments()
         load_stocktakes()
         load_reviews()
+        load_plans(by=access.SYSTEM)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"The workbench treats {demo.AS_AT:%-d %B %Y} as today.")
         self.stdout.write(f"Demo logins (password for each: {demo.DEMO_PASSWORD}):")
