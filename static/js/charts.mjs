@@ -1,6 +1,10 @@
 // Draws every chart on the page with plotly.js (loaded before this module from our own static
 // files). Each chart element names, in data-figure, the json_script element holding its figure;
 // the figure comes from priorities/charts.py, the single source of every chart.
+//
+// A chart is sent with its current trajectory only. A button with data-earlier-trajectories
+// (hidden until this module runs) fetches the earlier versions' traces, built by the same
+// module on the server, and adds them to the chart named in its data-chart.
 const configElement = document.getElementById("chart-config");
 const config = {
   responsive: true,
@@ -13,4 +17,28 @@ for (const element of document.querySelectorAll("[data-figure]")) {
   if (!source || !window.Plotly) continue;
   const figure = JSON.parse(source.textContent);
   window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, config);
+}
+
+for (const button of document.querySelectorAll("[data-earlier-trajectories]")) {
+  const chart = document.getElementById(button.dataset.chart);
+  if (!chart || !window.Plotly) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    button.setAttribute("aria-disabled", "true");
+    try {
+      const response = await fetch(button.dataset.earlierTrajectories, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const { data } = await response.json();
+      await window.Plotly.addTraces(chart, data);
+      button.textContent = "Earlier trajectory versions added to the chart";
+    } catch (error) {
+      button.disabled = false;
+      button.removeAttribute("aria-disabled");
+      button.textContent = "The earlier versions could not be loaded: try again";
+    }
+  });
 }
