@@ -7,8 +7,8 @@ server.
 A fresh database in a throwaway folder (SQLite file: migrate, load_demo, then seed_scale with
 300 priorities, or BENCH_PRIORITIES), served by gunicorn with two sync workers on a loopback
 port, exactly as `make serve-production` serves the app, with the settings of
-bench/bench_settings.py: the project's own with DEBUG off and one more URL, the bare view of
-bench/bench_urls.py (a 300-row table rendered from a template, through the same middleware).
+bench/pages_site/settings.py: the project's own with DEBUG off and one more URL, the bare view of
+bench/pages_site/urls.py (a 300-row table rendered from a template, through the same middleware).
 
 Each role signs in through the login form. For each page: a warm-up, then its median latency
 with one client (requests one after another), then its throughput with BENCH_CLIENTS client
@@ -104,7 +104,7 @@ def main() -> int:
 def _configure(workdir: Path) -> None:
     """Point Django (here and in gunicorn, which inherits the environment) at the throwaway
     database and media folder. No broker: nothing the pages do queues work."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bench_settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.pages_site.settings"
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["MEDIA_ROOT"] = str(workdir / "media")
     os.environ.pop("REDIS_URL", None)
