@@ -9,7 +9,7 @@ plain MeasureSeries in Python for performance.py and charts.py.
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -66,17 +66,8 @@ def with_measure_data(queryset: QuerySet[Priority]) -> QuerySet[Priority]:
     return queryset.select_related("lead_department").prefetch_related(*_DATA_PREFETCHES)
 
 
-def _series(
-    measure: Measure,
-    priority: Priority,
-    trajectories: list[Trajectory] | None = None,
-    points: dict[int, list[Point]] | None = None,
-) -> MeasureSeries:
-    """The measure's plain series from its prefetched rows: every trajectory version with its
-    points, or the versions given in `trajectories` with their points from `points` (by
-    trajectory id). The last version is the current one."""
-    if trajectories is None:
-        trajectories = list(measure.trajectories.all())
+def _series(measure: Measure, priority: Priority) -> MeasureSeries:
+    trajectories = list(measure.trajectories.all())
     return MeasureSeries(
         measure_id=measure.pk,
         name=measure.name,
@@ -93,11 +84,7 @@ def _series(
                 label=trajectory.label,
                 agreed_on=trajectory.agreed_on,
                 reason=trajectory.reason,
-                points=(
-                    [Point(p.period, float(p.value)) for p in trajectory.points.all()]
-                    if points is None
-                    else points.get(trajectory.pk, [])
-                ),
+                points=[Point(p.period, float(p.value)) for p in trajectory.points.all()],
                 is_current=index == len(trajectories) - 1,
             )
             for index, trajectory in enumerate(trajectories)
@@ -430,37 +417,31 @@ _PAGE_PREFETCHES: tuple[str | Prefetch, ...] = tuple(
 )
 
 
-def _current_points(priority: Priority) -> dict[int, list[Point]]:
-    """The points of each measure's current trajectory, by trajectory id, in one query."""
-    current = [
-        trajectories[-1].pk
-        for measure in priority.measures.all()
-        if (trajectories := list(measure.trajectories.all()))
-    ]
-    points: dict[int, list[Point]] = defaultdict(list)
-    for trajectory_id, period, value in (
-        TrajectoryPoint.objects.filter(trajectory_id__in=current)
-        .order_by("period")
-        .values_list("trajectory_id", "period", "value")
-    ):
-        points[trajectory_id].append(Point(period, float(value)))
-    return points
+def _prefetch_current_points(priority: Priority) -> None:
+    """The points of each measure's current trajectory, in one query; the other versions are
+    given an empty list of points, so that nothing reads them."""
+    by_measure = [list(m.trajectories.all()) for m in priority.measures.all()]
+    current = [versions[-1].pk for versions in by_measure if versions]
+    prefetch_related_objects(
+        [t for versions in by_measure for t in versions],
+        Prefetch(
+            "points",
+            queryset=TrajectoryPoint.objects.filter(trajectory_id__in=current).order_by("period"),
+        ),
+    )
 
 
 def _page_series(
-    measure: Measure, priority: Priority, points: dict[int, list[Point]]
+    measure: Measure, priority: Priority
 ) -> tuple[MeasureSeries, list[TrajectoryVersion]]:
     """The measure's series as the page draws it (the current trajectory only) and the list of
     its trajectory versions."""
-    trajectories = list(measure.trajectories.all())
+    series = _series(measure, priority)
     versions = [
-        TrajectoryVersion(
-            t.number, t.label, t.agreed_on, t.reason, is_current=t is trajectories[-1]
-        )
-        for t in trajectories
+        TrajectoryVersion(t.number, t.label, t.agreed_on, t.reason, is_current=t.is_current)
+        for t in series.trajectories
     ]
-    series = _series(measure, priority, trajectories=trajectories[-1:], points=points)
-    return series, versions
+    return replace(series, trajectories=series.trajectories[-1:]), versions
 
 
 def _table_window(rows: list[dict]) -> list[dict]:
@@ -500,10 +481,10 @@ def priority_page(user: Any, pk: Any, whole_table: Any = None) -> PriorityPage:
     children = sorted(
         visible.filter(parent_id=priority.pk).select_related("lead_department"), key=_code_key
     )
-    points = _current_points(priority)
+    _prefetch_current_points(priority)
     measures = []
     for measure in priority.measures.all():
-        measure_series, versions = _page_series(measure, priority, points)
+        measure_series, versions = _page_series(measure, priority)
         assessed = performance.assess(measure_series)
         rows = charts.table_rows(measure_series, assessed)
         measures.append(
