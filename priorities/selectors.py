@@ -10,7 +10,7 @@ import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -294,17 +294,44 @@ def _code_key(priority: Priority) -> tuple:
 # --- the priority page ------------------------------------------------------------------------
 
 
+# The data table under a chart shows this many periods up to the latest actual and this many
+# after it; the whole table is one link away.
+TABLE_BEFORE = 12
+TABLE_AFTER = 12
+
+
+@dataclass(frozen=True)
+class TrajectoryVersion:
+    """A trajectory version as the page lists it; its points are not read for the page."""
+
+    number: int
+    label: str
+    agreed_on: date
+    reason: str
+    is_current: bool
+
+
 @dataclass
 class MeasureView:
     measure: Measure
+    # What the page draws: the current trajectory (with its points), the actuals and the
+    # milestones. Earlier versions are listed in `versions` and drawn only when asked for.
     series: MeasureSeries
     performance: Performance
     figure: dict
+    # The rows of the data table the page shows: all of them, or a window around the latest
+    # actual when `table_complete` is false.
     table_rows: list[dict]
+    versions: list[TrajectoryVersion] = field(default_factory=list)
+    table_total: int = 0
 
     @property
-    def earlier_trajectories(self) -> list[TrajectorySeries]:
-        return [t for t in self.series.trajectories if not t.is_current]
+    def earlier_trajectories(self) -> list[TrajectoryVersion]:
+        return [t for t in self.versions if not t.is_current]
+
+    @property
+    def table_complete(self) -> bool:
+        return len(self.table_rows) == self.table_total
 
 
 @dataclass
@@ -443,10 +470,60 @@ def chart_summary(series: MeasureSeries, performance: Performance) -> str:
     return text + " The data table below the chart gives every value."
 
 
-def priority_page(user: Any, pk: Any) -> PriorityPage:
+# What the priority page reads: every row its measures need except the points of earlier
+# trajectory versions, which it does not draw.
+_PAGE_PREFETCHES: tuple[str | Prefetch, ...] = tuple(
+    p
+    for p in _DATA_PREFETCHES
+    if not (isinstance(p, Prefetch) and p.prefetch_to == "measures__trajectories__points")
+)
+
+
+def _prefetch_current_points(priority: Priority) -> None:
+    """The points of each measure's current trajectory, in one query; the other versions are
+    given an empty list of points, so that nothing reads them."""
+    by_measure = [list(m.trajectories.all()) for m in priority.measures.all()]
+    current = [versions[-1].pk for versions in by_measure if versions]
+    prefetch_related_objects(
+        [t for versions in by_measure for t in versions],
+        Prefetch(
+            "points",
+            queryset=TrajectoryPoint.objects.filter(trajectory_id__in=current).order_by("period"),
+        ),
+    )
+
+
+def _page_series(
+    measure: Measure, priority: Priority
+) -> tuple[MeasureSeries, list[TrajectoryVersion]]:
+    """The measure's series as the page draws it (the current trajectory only) and the list of
+    its trajectory versions."""
+    series = _series(measure, priority)
+    versions = [
+        TrajectoryVersion(t.number, t.label, t.agreed_on, t.reason, is_current=t.is_current)
+        for t in series.trajectories
+    ]
+    return replace(series, trajectories=series.trajectories[-1:]), versions
+
+
+def _table_window(rows: list[dict]) -> list[dict]:
+    """The rows around the latest actual: TABLE_BEFORE periods up to it (itself included) and
+    TABLE_AFTER after it; the first rows when there is no actual yet."""
+    latest = next((i for i, row in enumerate(rows) if row["is_latest"]), None)
+    if latest is None:
+        return rows[: TABLE_BEFORE + TABLE_AFTER]
+    return rows[max(0, latest + 1 - TABLE_BEFORE) : latest + 1 + TABLE_AFTER]
+
+
+def priority_page(user: Any, pk: Any, whole_table: Any = None) -> PriorityPage:
     """One priority the user may see (404 otherwise) with everything its page shows, in a
-    fixed number of queries."""
-    priority = access.get_for_user(with_measure_data(Priority.objects.all()), user, pk=pk)
+    fixed number of queries. Each measure's data table is cut to a window around the latest
+    actual, except the table of the measure whose id is `whole_table`."""
+    priority = access.get_for_user(
+        Priority.objects.select_related("lead_department").prefetch_related(*_PAGE_PREFETCHES),
+        user,
+        pk=pk,
+    )
     visible = access.scoped(Priority.objects.all(), user)
 
     # Ancestors at any depth from one query; a parent the user may not see ends the chain, so
@@ -466,18 +543,21 @@ def priority_page(user: Any, pk: Any) -> PriorityPage:
     children = sorted(
         visible.filter(parent_id=priority.pk).select_related("lead_department"), key=_code_key
     )
-    series = measure_series_for_priorities([priority])
+    _prefetch_current_points(priority)
     measures = []
     for measure in priority.measures.all():
-        measure_series = series[measure.pk]
+        measure_series, versions = _page_series(measure, priority)
         assessed = performance.assess(measure_series)
+        rows = charts.table_rows(measure_series, assessed)
         measures.append(
             MeasureView(
                 measure=measure,
                 series=measure_series,
                 performance=assessed,
                 figure=charts.measure_figure(measure_series, assessed),
-                table_rows=charts.table_rows(measure_series, assessed),
+                table_rows=rows if str(measure.pk) == str(whole_table) else _table_window(rows),
+                versions=versions,
+                table_total=len(rows),
             )
         )
     parts = page_parts.parts_for(user, priority)
@@ -498,6 +578,30 @@ def priority_page(user: Any, pk: Any) -> PriorityPage:
 def chain_links(priority: Priority) -> list[ChainLink]:
     """The links of the priority's delivery chain, from the minister to the front line."""
     return list(ChainLink.objects.filter(priority_id=priority.pk).order_by("order", "pk"))
+
+
+def earlier_trajectory_traces(user: Any, pk: Any) -> list[dict]:
+    """The chart traces of the earlier trajectory versions of one measure the user may see
+    (404 otherwise), drawn by the priority page when the reader asks for them: the same traces
+    charts.measure_figure gives, shown rather than left in the legend."""
+    measure = access.get_for_user(Measure.objects.select_related("priority"), user, pk=pk)
+    priority = measure.priority
+    prefetch_related_objects(
+        [priority], Prefetch("milestones", queryset=Milestone.objects.order_by("due", "pk"))
+    )
+    prefetch_related_objects(
+        [measure],
+        Prefetch("trajectories", queryset=Trajectory.objects.order_by("number")),
+        Prefetch("trajectories__points", queryset=TrajectoryPoint.objects.order_by("period")),
+        Prefetch("actuals", queryset=Actual.objects.order_by("period")),
+    )
+    series = _series(measure, priority)
+    figure = charts.measure_figure(series, performance.assess(series))
+    earlier = charts.NAME_EARLIER.split("{", 1)[0]
+    traces = [t for t in figure["data"] if str(t.get("name", "")).startswith(earlier)]
+    for trace in traces:
+        trace["visible"] = True
+    return traces
 
 
 # --- history ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ them only for users allowed to use them."""
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
@@ -131,6 +131,11 @@ def priority_list(request: HttpRequest) -> HttpResponse:
 def _measure_links(measure: Any, *, editor: bool, submits_data: bool) -> dict[str, str]:
     return {
         "history": reverse("priorities:measure_history", args=[measure.pk]),
+        "earlier_trajectories": reverse("priorities:earlier_trajectories", args=[measure.pk]),
+        "whole_table": (
+            f"{reverse('priorities:detail', args=[measure.priority_id])}?table={measure.pk}"
+            f"#data-table-{measure.pk}"
+        ),
         **_links(
             editor,
             edit=("priorities:measure_edit", measure.pk),
@@ -175,7 +180,7 @@ def _milestone_rows(page: selectors.PriorityPage, *, editor: bool) -> list[Any]:
 
 @require_GET
 def priority_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    page = selectors.priority_page(request.user, pk)
+    page = selectors.priority_page(request.user, pk, whole_table=request.GET.get("table"))
     priority = page.priority
     editor = access.is_editor(request.user)
     submits_data = access.can_submit_data_for(request.user, {priority.lead_department_id})
@@ -199,6 +204,13 @@ def priority_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panels": panels.for_priority(request.user, priority),
         },
     )
+
+
+@require_GET
+def earlier_trajectories(request: HttpRequest, pk: int) -> JsonResponse:
+    """The chart traces of a measure's earlier trajectory versions, which the priority page
+    adds to its chart when the reader asks (charts.mjs)."""
+    return JsonResponse({"data": selectors.earlier_trajectory_traces(request.user, pk)})
 
 
 # --- history ----------------------------------------------------------------------------------

@@ -53,6 +53,11 @@ register(
         scoped_read(),
     ),
     Row(
+        "priorities:earlier_trajectories",
+        lambda ctx, side: reverse("priorities:earlier_trajectories", args=[ctx.measure[side].pk]),
+        scoped_read(),
+    ),
+    Row(
         "priorities:list (filtered by department)",
         lambda ctx, side: reverse("priorities:list") + f"?department={getattr(ctx.world, side).pk}",
         # An out-of-scope department is not offered and is reported as an invalid filter.

@@ -834,3 +834,88 @@ def test_user_text_is_escaped_in_the_list_page_figure_and_history(client, world,
     # charts.py escapes user text for plotly's HTML-like labels (the milestone's hover text);
     # json_script then escapes its & too.
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in figure_json
+
+
+# --- the priority page at scale: what it sends ------------------------------------------------
+
+
+def _figure(html: str, measure) -> dict:
+    return json.loads(
+        re.search(
+            rf'<script id="figure-{measure.pk}" type="application/json">(.*?)</script>', html, re.S
+        )[1]
+    )
+
+
+def test_priority_page_draws_the_current_trajectory_and_loads_earlier_versions_on_demand(
+    client, world, analyst
+):
+    priority = PriorityFactory(code="TV", lead_department=world.own)
+    measure = MeasureFactory(priority=priority, name="Waits")
+    add_trajectory(measure, [(date(2023, 1, 1), 80), (date(2023, 2, 1), 70)], label="First")
+    add_trajectory(measure, [(date(2023, 1, 1), 90)], label="Second", reason="Slower")
+    add_trajectory(measure, [(date(2023, 1, 1), 95)], label="Third", reason="Slower still")
+
+    html = _get(client, analyst, _detail(priority))
+
+    names = [trace["name"] for trace in _figure(html, measure)["data"]]
+    assert "Current trajectory" in names
+    assert not [name for name in names if name.startswith("Earlier trajectory")]
+    url = reverse("priorities:earlier_trajectories", args=[measure.pk])
+    assert f'data-earlier-trajectories="{url}" data-chart="chart-{measure.pk}" hidden>' in html
+    # Every version is still listed in the table of versions.
+    for text in ("First", "Second", "Third", "Slower still"):
+        assert text in html, text
+
+    response = client.get(url)
+    assert response.status_code == 200
+    traces = response.json()["data"]
+    assert [t["name"] for t in traces] == [
+        "Earlier trajectory v1: First",
+        "Earlier trajectory v2: Second",
+    ]
+    assert all(t["visible"] is True for t in traces)
+    assert traces[0]["y"] == [80.0, 70.0]
+
+
+def test_earlier_trajectory_versions_of_a_measure_out_of_scope_are_404(client, world, official):
+    priority = PriorityFactory(code="OUT", lead_department=world.other)
+    measure = MeasureFactory(priority=priority)
+    add_trajectory(measure, [(date(2023, 1, 1), 80)], label="First")
+    add_trajectory(measure, [(date(2023, 1, 1), 90)], label="Second", reason="Slower")
+    client.force_login(official)
+
+    response = client.get(reverse("priorities:earlier_trajectories", args=[measure.pk]))
+
+    assert response.status_code == 404
+
+
+def test_priority_page_data_table_shows_the_periods_around_the_latest_actual(
+    client, world, analyst
+):
+    priority = PriorityFactory(code="WIN", lead_department=world.own)
+    measure = MeasureFactory(priority=priority, name="Waits")
+    months = _monthly(date(2020, 1, 1), 60)
+    add_trajectory(measure, [(day, 100 - k) for k, day in enumerate(months)])
+    for k, day in enumerate(months[:40]):
+        services.actual_record(measure=measure, by=analyst, data=ActualData(day, Decimal(k)))
+
+    html = _get(client, analyst, _detail(priority))
+
+    table = re.search(r'data-testid="data-table".*?</details>', html, re.S)[0]
+    shown = selectors.TABLE_BEFORE + selectors.TABLE_AFTER
+    assert table.count('<tr class="govuk-table__row') == shown + 1  # the header row too
+    assert "2023-04" in table  # the latest actual, 2023-04
+    # TABLE_BEFORE periods up to it and TABLE_AFTER after it.
+    assert "2022-05" in table
+    assert "2022-04" not in table
+    assert "2024-04" in table
+    assert "2024-05" not in table
+    assert f"Showing {shown} of 60 periods, 2022-05 to 2024-04" in table
+    whole = f"{_detail(priority)}?table={measure.pk}#data-table-{measure.pk}"
+    assert f'href="{whole}"' in html
+
+    whole_html = _get(client, analyst, whole)
+    table = re.search(r'data-testid="data-table".*?</details>', whole_html, re.S)[0]
+    assert table.count('<tr class="govuk-table__row') == 60 + 1
+    assert 'data-testid="table-window"' not in table
