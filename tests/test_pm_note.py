@@ -371,3 +371,109 @@ def test_note_lists_the_stocktakes_planned_in_the_next_month(known_note):
     assert "24 June 2025" not in section
     paragraphs = [p.text for p in known_note["word"].paragraphs]
     assert "20 May 2025: Known stocktake, chaired by Prime Minister (2 priorities)." in paragraphs
+
+
+# --- at portfolio scale -------------------------------------------------------------------------
+
+SCALE = 300
+SLIPPED = 40  # the first 40 slip off track in September 2023
+WORSENED = 3  # the first three go from Green to Red between the rounds
+
+
+@pytest.fixture(scope="module")
+def note_at_scale(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The September 2023 note on 300 generated priorities, written in bulk."""
+    from assessments.models import Assessment, AssessmentRound, RoundStatus
+    from deliveryunit.models import Department
+    from priorities.models import Actual, Measure, Priority, Trajectory, TrajectoryPoint
+
+    media = tmp_path_factory.mktemp("media")
+    result = {}
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        department = Department.objects.create(name="Scale department", code="SC")
+        priorities = Priority.objects.bulk_create(
+            Priority(
+                code=f"PN-{n:03d}",
+                title=f"Generated priority {n}",
+                lead_department=department,
+                start=date(2023, 1, 1),
+                deadline=date(2024, 12, 31),
+            )
+            for n in range(SCALE)
+        )
+        measures = Measure.objects.bulk_create(
+            Measure(
+                priority=p,
+                name=f"Outcome of {p.code}",
+                unit="%",
+                direction="higher",
+                frequency="monthly",
+                target_value=90,
+                target_date=date(2024, 12, 1),
+                tolerance=2,
+            )
+            for p in priorities
+        )
+        trajectories = Trajectory.objects.bulk_create(
+            Trajectory(measure=m, number=1, label="Plan", agreed_on=date(2023, 1, 1))
+            for m in measures
+        )
+        TrajectoryPoint.objects.bulk_create(
+            TrajectoryPoint(trajectory=t, period=day, value=60)
+            for t in trajectories
+            for day in (date(2023, 1, 1), date(2023, 12, 1))
+        )
+        Actual.objects.bulk_create(
+            Actual(measure=m, period=date(2023, month, 1), value=value)
+            for n, m in enumerate(measures)
+            for month, value in ((8, 61), (9, 40 if n < SLIPPED else 61))
+        )
+        for name, day, likelihood in (
+            ("December 2022", date(2022, 12, 31), lambda n: "G"),
+            ("June 2023", date(2023, 6, 30), lambda n: "R" if n < WORSENED else "G"),
+        ):
+            round_ = AssessmentRound.objects.create(
+                name=name, date=day, status=RoundStatus.PUBLISHED, published_at=timezone.now()
+            )
+            Assessment.objects.bulk_create(
+                Assessment(round=round_, priority=p, likelihood=likelihood(n), status="agreed")
+                for n, p in enumerate(priorities)
+            )
+        result["content"] = pm_note.note_content(date(2023, 9, 1))
+        document = documents.build_now(
+            kind="pm_note", format="pdf", subject={"month": "2023-09"}, by=access.SYSTEM
+        )
+        assert document.status == DocumentStatus.DONE, document.error
+        result["pdf"] = Path(document.file.path).read_bytes()
+        result["page_count"] = document.page_count
+        transaction.set_rollback(True)
+    reader = PdfReader(io.BytesIO(result["pdf"]))
+    result["pages"] = len(reader.pages)
+    result["text"] = _flat(" ".join(page.extract_text() for page in reader.pages))
+    return result
+
+
+def test_note_at_300_priorities_is_at_most_two_pages(note_at_scale):
+    assert note_at_scale["pages"] <= 2
+    assert note_at_scale["page_count"] == note_at_scale["pages"]
+
+
+def test_note_at_300_priorities_names_the_priorities_that_moved_worst_first(note_at_scale):
+    text = note_at_scale["text"]
+    attention = text[text.index("Needs your attention") : text.index("Latest vs trajectory")]
+    named = re.findall(r"\bPN-\d{3}\b", attention)
+    # The three that went from Green to Red (and slipped) come first, then the other slips.
+    assert named[:WORSENED] == ["PN-000", "PN-001", "PN-002"]
+    assert "likelihood worsened from G" in attention
+    assert len(named) == pm_note.MAX_ATTENTION
+    assert all(int(code[3:]) < SLIPPED for code in named)
+    assert "slipped off track (was on track)" in attention
+    rest = SLIPPED - pm_note.MAX_ATTENTION
+    assert (
+        pm_note.MORE_ATTENTION.format(
+            count=rest, noun="priorities", detail=f"{rest} off track, 0 Red or Amber-Red"
+        )
+        in text
+    )
+    assert f"Off track: {SLIPPED}" in text
+    assert f"slipped off track: {SLIPPED}" in text
