@@ -165,6 +165,28 @@ def test_bad_month_is_refused(db):
     assert not GeneratedDocument.objects.exists()
 
 
+def test_a_month_outside_the_data_is_refused_and_the_form_offers_the_months_with_data(db, today):
+    from .factories import ActualFactory
+
+    today(date(2025, 5, 14))
+    ActualFactory(period=date(2025, 3, 1), value=50)
+    for month in ("2025-02", "2025-06"):
+        with pytest.raises(documents.DocumentRefused) as refused:
+            documents.document_request(
+                kind="pm_note", format="pdf", subject={"month": month}, by=access.SYSTEM
+            )
+        assert refused.value.messages == [
+            pm_note.MONTH_OUT_OF_RANGE.format(first="March 2025", last="May 2025")
+        ]
+    assert not GeneratedDocument.objects.exists()
+    form = pm_note.PMNoteBuilder().request_form(access.SYSTEM)
+    assert form["fields"][0]["choices"] == [
+        ("2025-05", "May 2025"),
+        ("2025-04", "April 2025"),
+        ("2025-03", "March 2025"),
+    ]
+
+
 # --- the note's figures, against a portfolio whose answers are known ---------------------------
 
 KNOWN_MONTH = date(2025, 4, 1)
