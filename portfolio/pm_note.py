@@ -416,18 +416,6 @@ def parse_month(value: Any) -> date:
         raise documents.DocumentRefused(BAD_MONTH) from None
 
 
-def note_months() -> list[date]:
-    """The months a note can be built for, newest first: from the month of the earliest
-    actual (any month, while there is none) to the current one."""
-    latest = clock.today().replace(day=1)
-    earliest = Actual.objects.aggregate(first=Min("period"))["first"]
-    earliest = earliest.replace(day=1) if earliest else latest
-    months = [latest]
-    while months[-1] > earliest:
-        months.append(previous_month(months[-1]))
-    return months
-
-
 def _check_month(month: date) -> None:
     latest = clock.today().replace(day=1)
     earliest = Actual.objects.aggregate(first=Min("period"))["first"]
@@ -458,7 +446,9 @@ class PMNoteBuilder:
         )
 
     def request_form(self, user: Any) -> dict[str, Any]:
-        months = note_months()
+        # A month input rather than a list: any month with data may be asked for, and the
+        # range is checked when the request is made (describe), without a query per page view.
+        latest = f"{clock.today():%Y-%m}"
         return {
             "kind": self.kind,
             "title": "Monthly note to the Prime Minister",
@@ -467,7 +457,10 @@ class PMNoteBuilder:
                 {
                     "name": "month",
                     "label": "Month",
-                    "choices": [(f"{m:%Y-%m}", f"{m:%B %Y}") for m in months],
+                    "input": "month",
+                    "value": latest,
+                    "max": latest,
+                    "hint": "Any month from the earliest figures to now.",
                 }
             ],
             "formats": [(f.value, f.label) for f in (DocumentFormat.DOCX, DocumentFormat.PDF)],
