@@ -14,7 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -45,10 +45,16 @@ PSA7_SUB_TARGETS = [
 
 
 @pytest.fixture(scope="module")
-def demo_loaded(django_db_setup, django_db_blocker):
+def demo_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     """Load once for the module (a load takes seconds); each test runs inside a savepoint of
-    this transaction, and everything is rolled back after the last one."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    this transaction, and everything is rolled back after the last one. The documents the
+    demo builds are written to a folder of the module's own."""
+    media = tmp_path_factory.mktemp("demo-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media),
+        transaction.atomic(),
+    ):
         call_command("load_demo", stdout=StringIO())
         yield
         transaction.set_rollback(True)
@@ -102,6 +108,18 @@ def test_loading_again_restores_a_changed_figure_with_one_history_row(loaded):
     after = row_counts()
     assert after.pop("priorities.HistoricalActual") == before.pop("priorities.HistoricalActual") + 1
     assert after == before
+
+
+def test_the_demo_has_the_september_2003_note_built_once(loaded):
+    from deliveryunit.models import DocumentStatus, GeneratedDocument
+
+    notes = GeneratedDocument.objects.filter(kind="pm_note", subject_key="month=2003-09")
+    (note,) = notes
+    assert note.status == DocumentStatus.DONE, note.error
+    assert note.title == "Note to the Prime Minister, September 2003"
+    assert 1 <= note.page_count <= 2
+    call_command("load_demo", stdout=StringIO())
+    assert notes.count() == 1
 
 
 def test_asylum_psa_has_the_six_sub_targets_of_the_assessment_table(loaded):

@@ -90,15 +90,7 @@ def test_pdf_note_has_the_headline_counts(note):
     assert not any(line.priority.code.startswith("PSA 7") for line in content.lines)
 
 
-def test_pdf_note_says_which_sections_are_not_yet_recorded(note):
-    text = _pdf_text(note)
-    assert "Overdue actions" in text
-    assert "Forthcoming stocktakes" in text
-    assert _flat(pm_note.NOT_YET_RECORDED.format(what="stocktake and review actions")) in text
-    assert _flat(pm_note.NOT_YET_RECORDED.format(what="stocktake meetings")) in text
-
-
-def test_word_note_has_headlines_priorities_and_unrecorded_sections(note):
+def test_word_note_has_headlines_and_the_figures_of_the_priorities_it_names(note):
     doc = Document(io.BytesIO(note["docx_bytes"]))
     paragraphs = [p.text for p in doc.paragraphs]
     content = note["content"]
@@ -106,13 +98,14 @@ def test_word_note_has_headlines_priorities_and_unrecorded_sections(note):
         f"{label} {count}" for label, count in content.status_counts
     )
     assert headline + "." in paragraphs
-    assert pm_note.NOT_YET_RECORDED.format(what="stocktake and review actions") in paragraphs
-    assert pm_note.NOT_YET_RECORDED.format(what="stocktake meetings") in paragraphs
-    (table,) = doc.tables
-    assert [c.text for c in table.rows[0].cells][:2] == ["Priority", "Measure"]
-    codes = {line.priority.code for line in content.lines}
-    listed = {row.cells[0].text.split(" ")[0] for row in table.rows[1:] if row.cells[0].text}
-    assert listed == {code.split(" ")[0] for code in codes}
+    assert "Overdue actions" in paragraphs
+    assert "Forthcoming stocktakes" in paragraphs
+    if content.listed:
+        (table,) = doc.tables
+        assert [c.text for c in table.rows[0].cells][:2] == ["Priority", "Measure"]
+        codes = {line.priority.code for line in content.listed}
+        listed = {row.cells[0].text for row in table.rows[1:] if row.cells[0].text}
+        assert {code.split(" ")[0] for code in listed} == {c.split(" ")[0] for c in codes}
     assert doc.sections[0].header.paragraphs[0].text == "OFFICIAL-SENSITIVE"
 
 
@@ -174,6 +167,25 @@ def test_bad_month_is_refused(db):
     assert not GeneratedDocument.objects.exists()
 
 
+def test_a_month_outside_the_data_is_refused_and_the_form_asks_for_a_month_up_to_now(db, today):
+    from .factories import ActualFactory
+
+    today(date(2025, 5, 14))
+    ActualFactory(period=date(2025, 3, 1), value=50)
+    for month in ("2025-02", "2025-06"):
+        with pytest.raises(documents.DocumentRefused) as refused:
+            documents.document_request(
+                kind="pm_note", format="pdf", subject={"month": month}, by=access.SYSTEM
+            )
+        assert refused.value.messages == [
+            pm_note.MONTH_OUT_OF_RANGE.format(first="March 2025", last="May 2025")
+        ]
+    assert not GeneratedDocument.objects.exists()
+    form = pm_note.PMNoteBuilder().request_form(access.SYSTEM)
+    (field,) = form["fields"]
+    assert (field["input"], field["value"], field["max"]) == ("month", "2025-05", "2025-05")
+
+
 # --- the note's figures, against a portfolio whose answers are known ---------------------------
 
 KNOWN_MONTH = date(2025, 4, 1)
@@ -193,9 +205,58 @@ KNOWN = {
 KNOWN_STATUS_COUNTS = {"On track": 1, "Within tolerance": 1, "Off track": 1, "No data": 1}
 # The December 2024 round's likelihoods (the draft round's would give R 2, AR 2, G 0).
 KNOWN_LIKELIHOOD_COUNTS = {"Red": 1, "Amber-Red": 1, "Amber-Green": 0, "Green": 2}
-# KN2 is red and worse than in June; KN3 is off track and amber-red. KN1 improved; KN4 held.
+# KN2 is red and worse than in June; KN3 is off track and amber-red. KN1 improved (listed
+# apart, as improved); KN4 held, with no data, so the note does not name it.
 KNOWN_ATTENTION = {"KN2", "KN3"}
+KNOWN_IMPROVED = {"KN1"}
 KNOWN_LATEST = {"KN2": "53% (2025-03) vs 54%", "KN3": "40% (2025-03) vs 54%"}
+
+
+def _tracker_and_meetings(priorities):
+    """On 30 April 2025: one action overdue (KN3's), one overdue then but done since, one
+    done before then, one raised only in May; a stocktake planned in May, one in June."""
+    from deliveryunit.models import Department
+    from stocktakes.models import Action, ActionStatus, Forum, ForumKind, Meeting
+
+    department = Department.objects.first() or priorities["KN3"].lead_department
+    raised = timezone.make_aware(timezone.datetime(2025, 1, 10))
+
+    def action(description, due, status, created=raised, priority="KN3"):
+        return Action.objects.create(
+            description=description,
+            owner="Director of Delivery",
+            department=department,
+            due=due,
+            status=status,
+            priority=priorities[priority],
+            created_at=created,
+        )
+
+    action("Agree the recovery plan", date(2025, 3, 14), ActionStatus.OPEN)
+    later_done = action("Publish the data", date(2025, 4, 4), ActionStatus.OPEN)
+    # Done in June 2025: at the end of April it was still overdue.
+    later_done.status = ActionStatus.DONE
+    later_done.save()
+    later_done.history.filter(status=ActionStatus.OPEN).update(
+        history_date=timezone.make_aware(timezone.datetime(2025, 1, 10))
+    )
+    later_done.history.filter(status=ActionStatus.DONE).update(
+        history_date=timezone.make_aware(timezone.datetime(2025, 6, 2))
+    )
+    done = action("Write to the chief executives", date(2025, 2, 1), ActionStatus.DONE)
+    done.history.update(history_date=raised)
+    action(
+        "Raised in May",
+        date(2025, 4, 1),
+        ActionStatus.OPEN,
+        created=timezone.make_aware(timezone.datetime(2025, 5, 6)),
+    )
+    forum = Forum.objects.create(
+        name="Known stocktake", kind=ForumKind.STOCKTAKE, chair="Prime Minister", cycle_weeks=8
+    )
+    forum.priorities.set([priorities["KN2"], priorities["KN3"]])
+    Meeting.objects.create(forum=forum, date=date(2025, 5, 20))
+    Meeting.objects.create(forum=forum, date=date(2025, 6, 24))
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +293,7 @@ def known_note(django_db_setup, django_db_blocker, tmp_path_factory):
         AssessmentRound.objects.filter(pk__in=[r.pk for r in rounds[:2]]).update(
             status=RoundStatus.PUBLISHED
         )
+        _tracker_and_meetings(priorities)
         for document in pm_note.request_monthly_note(month=KNOWN_MONTH, by=access.SYSTEM):
             documents.run_build(document.pk)
             document.refresh_from_db()
@@ -294,9 +356,145 @@ def test_word_note_names_the_priorities_that_need_attention(known_note):
 def test_word_note_gives_each_priority_s_latest_value_against_its_plan(known_note):
     (table,) = known_note["word"].tables
     rows = {row.cells[0].text.split(" ")[0]: [c.text for c in row.cells] for row in table.rows[1:]}
-    assert set(rows) == set(KNOWN)
+    # Exceptions only: the priorities the note names, not KN4, which held with no data.
+    assert set(rows) == KNOWN_ATTENTION | KNOWN_IMPROVED
     for code, latest in KNOWN_LATEST.items():
         assert rows[code][2] == latest
     assert rows["KN3"][3] == "Off track"
     assert rows["KN2"][5] == "Red"
-    assert rows["KN4"][3] == "No data"
+
+
+def test_note_lists_improvements_apart(known_note):
+    text = known_note["pdf_text"]
+    section = text[text.index("Improved") : text.index("Overdue actions")]
+    assert set(re.findall(r"\bKN\d\b", section)) == KNOWN_IMPROVED
+    assert "likelihood improved from AG" in section
+    assert "Since last month: likelihood worsened: 1; likelihood improved: 1;" in text
+
+
+def test_note_lists_the_actions_overdue_at_the_month_end_as_the_tracker_stood(known_note):
+    text = known_note["pdf_text"]
+    section = text[text.index("Overdue actions") : text.index("Forthcoming stocktakes")]
+    assert "Agree the recovery plan (Director of Delivery" in section
+    assert "due 14 March 2025" in section
+    # Done in June, but overdue at the end of April.
+    assert "Publish the data" in section
+    assert "Write to the chief executives" not in section
+    assert "Raised in May" not in section
+    # KN3 s overdue actions are among the reasons it needs attention.
+    assert "2 overdue actions" in text[: text.index("Latest vs trajectory")]
+
+
+def test_note_lists_the_stocktakes_planned_in_the_next_month(known_note):
+    text = known_note["pdf_text"]
+    section = text[text.index("Forthcoming stocktakes") :]
+    assert "20 May 2025: Known stocktake, chaired by Prime Minister (2 priorities)." in section
+    assert "24 June 2025" not in section
+    paragraphs = [p.text for p in known_note["word"].paragraphs]
+    assert "20 May 2025: Known stocktake, chaired by Prime Minister (2 priorities)." in paragraphs
+
+
+# --- at portfolio scale -------------------------------------------------------------------------
+
+SCALE = 300
+SLIPPED = 40  # the first 40 slip off track in September 2023
+WORSENED = 3  # the first three go from Green to Red between the rounds
+
+
+@pytest.fixture(scope="module")
+def note_at_scale(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The September 2023 note on 300 generated priorities, written in bulk."""
+    from assessments.models import Assessment, AssessmentRound, RoundStatus
+    from deliveryunit.models import Department
+    from priorities.models import Actual, Measure, Priority, Trajectory, TrajectoryPoint
+
+    media = tmp_path_factory.mktemp("media")
+    result = {}
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        department = Department.objects.create(name="Scale department", code="SC")
+        priorities = Priority.objects.bulk_create(
+            Priority(
+                code=f"PN-{n:03d}",
+                title=f"Generated priority {n}",
+                lead_department=department,
+                start=date(2023, 1, 1),
+                deadline=date(2024, 12, 31),
+            )
+            for n in range(SCALE)
+        )
+        measures = Measure.objects.bulk_create(
+            Measure(
+                priority=p,
+                name=f"Outcome of {p.code}",
+                unit="%",
+                direction="higher",
+                frequency="monthly",
+                target_value=90,
+                target_date=date(2024, 12, 1),
+                tolerance=2,
+            )
+            for p in priorities
+        )
+        trajectories = Trajectory.objects.bulk_create(
+            Trajectory(measure=m, number=1, label="Plan", agreed_on=date(2023, 1, 1))
+            for m in measures
+        )
+        TrajectoryPoint.objects.bulk_create(
+            TrajectoryPoint(trajectory=t, period=day, value=60)
+            for t in trajectories
+            for day in (date(2023, 1, 1), date(2023, 12, 1))
+        )
+        Actual.objects.bulk_create(
+            Actual(measure=m, period=date(2023, month, 1), value=value)
+            for n, m in enumerate(measures)
+            for month, value in ((8, 61), (9, 40 if n < SLIPPED else 61))
+        )
+        for name, day, likelihood in (
+            ("December 2022", date(2022, 12, 31), lambda n: "G"),
+            ("June 2023", date(2023, 6, 30), lambda n: "R" if n < WORSENED else "G"),
+        ):
+            round_ = AssessmentRound.objects.create(
+                name=name, date=day, status=RoundStatus.PUBLISHED, published_at=timezone.now()
+            )
+            Assessment.objects.bulk_create(
+                Assessment(round=round_, priority=p, likelihood=likelihood(n), status="agreed")
+                for n, p in enumerate(priorities)
+            )
+        result["content"] = pm_note.note_content(date(2023, 9, 1))
+        document = documents.build_now(
+            kind="pm_note", format="pdf", subject={"month": "2023-09"}, by=access.SYSTEM
+        )
+        assert document.status == DocumentStatus.DONE, document.error
+        result["pdf"] = Path(document.file.path).read_bytes()
+        result["page_count"] = document.page_count
+        transaction.set_rollback(True)
+    reader = PdfReader(io.BytesIO(result["pdf"]))
+    result["pages"] = len(reader.pages)
+    result["text"] = _flat(" ".join(page.extract_text() for page in reader.pages))
+    return result
+
+
+def test_note_at_300_priorities_is_at_most_two_pages(note_at_scale):
+    assert note_at_scale["pages"] <= 2
+    assert note_at_scale["page_count"] == note_at_scale["pages"]
+
+
+def test_note_at_300_priorities_names_the_priorities_that_moved_worst_first(note_at_scale):
+    text = note_at_scale["text"]
+    attention = text[text.index("Needs your attention") : text.index("Latest vs trajectory")]
+    named = re.findall(r"\bPN-\d{3}\b", attention)
+    # The three that went from Green to Red (and slipped) come first, then the other slips.
+    assert named[:WORSENED] == ["PN-000", "PN-001", "PN-002"]
+    assert "likelihood worsened from G" in attention
+    assert len(named) == pm_note.MAX_ATTENTION
+    assert all(int(code[3:]) < SLIPPED for code in named)
+    assert "slipped off track (was on track)" in attention
+    rest = SLIPPED - pm_note.MAX_ATTENTION
+    assert (
+        pm_note.MORE_ATTENTION.format(
+            count=rest, noun="priorities", detail=f"{rest} off track, 0 Red or Amber-Red"
+        )
+        in text
+    )
+    assert f"Off track: {SLIPPED}" in text
+    assert f"slipped off track: {SLIPPED}" in text

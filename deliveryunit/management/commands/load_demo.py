@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand
 
 from assessments.demo import load_assessments
-from deliveryunit import access, clock, demo
+from deliveryunit import access, clock, demo, documents
+from deliveryunit.models import DocumentKind, DocumentStatus, GeneratedDocument
 from plans.demo import load_plans
 from priorities.demo import load_priorities
 from reviews.demo import load_reviews
 from stocktakes.demo import load_stocktakes
+
+DEMO_NOTE_MONTH = "2003-09"
 
 
 class Command(BaseCommand):
@@ -21,6 +24,19 @@ class Command(BaseCommand):
         load_stocktakes()
         load_reviews()
         load_plans(by=access.SYSTEM)
+        # A note to the PM a user can open: September 2003, when the asylum pledge was met.
+        # Built once, through the pipeline, as the monthly schedule would.
+        if not GeneratedDocument.objects.filter(
+            kind=DocumentKind.PM_NOTE,
+            subject_key=f"month={DEMO_NOTE_MONTH}",
+            status=DocumentStatus.DONE,
+        ).exists():
+            documents.build_now(
+                kind=DocumentKind.PM_NOTE,
+                format="pdf",
+                subject={"month": DEMO_NOTE_MONTH},
+                by=access.SYSTEM,
+            )
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"The workbench treats {demo.AS_AT:%-d %B %Y} as today.")
         self.stdout.write(f"Demo logins (password for each: {demo.DEMO_PASSWORD}):")
