@@ -209,6 +209,8 @@ class AssessmentStatus(models.TextChoices):
 
 class Assessment(RoundGuarded):
     DEPARTMENT_PATHS = ("priority__lead_department", "priority__delivery_chain")
+    # Scoping also hides assessments in rounds the user may not see (access.visible_rounds).
+    ROUND_PATH = "round"
 
     round = models.ForeignKey(AssessmentRound, on_delete=models.PROTECT, related_name="assessments")
     priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="assessments")
@@ -293,6 +295,12 @@ class AreaRating(RoundGuarded):
 
 
 class KeyChallenge(RoundGuarded):
+    DEPARTMENT_PATHS = (
+        "assessment__priority__lead_department",
+        "assessment__priority__delivery_chain",
+    )
+    ROUND_PATH = "assessment__round"
+
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="key_challenges"
     )
