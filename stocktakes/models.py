@@ -103,6 +103,11 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.forum}, {self.date:%d %B %Y}"
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The issued minutes show the meeting's date, time and place: they are frozen with it.
+        guard_minutes(self.pk)
+        super().save(*args, **kwargs)
+
 
 class Attendee(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
@@ -123,6 +128,15 @@ class Attendee(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.role
+
+    # The issued minutes list who came and who sent apologies: attendance is frozen with them.
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        guard_minutes(self.meeting_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        guard_minutes(self.meeting_id)
+        return super().delete(*args, **kwargs)
 
 
 class AgendaItem(models.Model):

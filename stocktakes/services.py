@@ -32,6 +32,7 @@ from .models import (
     MeetingStatus,
     Minutes,
     PackIssue,
+    guard_minutes,
 )
 
 NOT_PLANNED = "Only a planned meeting's details can change once its pack is issued."
@@ -42,6 +43,10 @@ BAD_ADDRESS = "'{address}' is not an email address."
 TITLE_REQUIRED = "Give the agenda item a title."
 DESCRIPTION_REQUIRED = "Describe the action."
 NO_AGENDA = "Add at least one agenda item before issuing the pack."
+PACK_AFTER_MINUTES = (
+    "The minutes of this meeting have been issued, so its pack can no longer be issued: the "
+    "record of the meeting is closed."
+)
 ITEM_GONE = "Someone else removed this agenda item since you opened the page."
 
 
@@ -146,8 +151,10 @@ def attendance_record(
     """Who came and who sent apologies: for each attendee, present (True), apologies (False)
     or not recorded (None), with the attendee's version the user saw. Every version is checked
     under the lock before anything is written, so a conflict on one attendee saves none.
+    Once the minutes are issued, attendance is part of them and cannot change.
     Returns how many answers changed."""
     current = _locked_meeting(meeting)
+    guard_minutes(current.pk)
     attendees = list(current.attendees.select_for_update().filter(pk__in=answers).order_by("pk"))
     for attendee in attendees:
         check_version(attendee, answers[attendee.pk][1])
@@ -167,6 +174,7 @@ def attendance_record(
 @transaction.atomic
 def attendee_add(*, meeting: Meeting, by: Any, **fields: Any) -> Attendee:
     current = _locked_meeting(meeting)
+    guard_minutes(current.pk)
     last = current.attendees.aggregate(n=Max("order"))["n"] or 0
     attendee = Attendee(meeting=current, order=last + 1, **fields)
     attendee.full_clean()
@@ -249,6 +257,8 @@ def pack_issue(*, meeting: Meeting, by: Any, expected_version: int | None) -> Pa
     from deliveryunit.models import DocumentFormat, DocumentKind
 
     current = _locked_meeting(meeting, expected_version)
+    if current.status == MeetingStatus.MINUTED:
+        raise ValidationError(PACK_AFTER_MINUTES)
     contents = selectors.pack_contents(current)
     if not contents.get("agenda"):
         raise ValidationError(NO_AGENDA)
@@ -298,8 +308,6 @@ def action_create(*, by: Any, description: str, **fields: Any) -> Action:
         raise ValidationError({"description": DESCRIPTION_REQUIRED})
     meeting = fields.get("meeting")
     if meeting is not None:
-        from .models import guard_minutes
-
         guard_minutes(meeting.pk)
     fields.setdefault("source", ActionSource.MEETING)
     action = Action(description=description.strip(), **fields)
@@ -402,15 +410,16 @@ def minutes_issue(*, meeting: Meeting, by: Any, expected_version: int | None) ->
     addresses = distribution_addresses(minutes.distribution)
     if not addresses:
         raise ValidationError({"distribution": NO_DISTRIBUTION})
+    # The meeting first: once the minutes are issued it is frozen with them.
+    current.status = MeetingStatus.MINUTED
+    current.version += 1
+    attribute(current, by)
+    current.save(update_fields=["status", "version"])
     minutes.issued_at = timezone.now()
     minutes.issued_by = _user(by)
     minutes.version += 1
     attribute(minutes, by)
     minutes.save()
-    current.status = MeetingStatus.MINUTED
-    current.version += 1
-    attribute(current, by)
-    current.save(update_fields=["status", "version"])
     subject = f"{settings.PROTECTIVE_MARKING}: minutes of {current}"
     body = (
         f"The minutes of {current} have been issued in the Delivery Unit workbench.\n\n"
