@@ -3,10 +3,12 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from .fields import SingleLineCharField
+
 
 class Department(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    code = models.CharField(max_length=12, unique=True, help_text="Short code, e.g. HO")
+    name = SingleLineCharField(max_length=120, unique=True)
+    code = SingleLineCharField(max_length=12, unique=True, help_text="Short code, e.g. HO")
 
     class Meta:
         ordering = ["name"]

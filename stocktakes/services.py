@@ -9,16 +9,14 @@ same transaction; a stale one raises deliveryunit.editing.ConflictError and noth
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from deliveryunit.editing import attribute, bump, check_version, locked
+from deliveryunit.editing import ConflictError, attribute, bump, check_version, locked
 
-from . import selectors
+from . import selectors, tasks
 from .models import (
     MINUTES_ISSUED,
     Action,
@@ -27,10 +25,12 @@ from .models import (
     ActionUpdate,
     AgendaItem,
     Attendee,
+    DeliveryStatus,
     Forum,
     Meeting,
     MeetingStatus,
     Minutes,
+    MinutesDelivery,
     PackIssue,
     guard_minutes,
 )
@@ -48,6 +48,10 @@ PACK_AFTER_MINUTES = (
     "record of the meeting is closed."
 )
 ITEM_GONE = "Someone else removed this agenda item since you opened the page."
+NOT_ISSUED_YET = "These minutes have not been issued yet."
+NOTHING_TO_SEND_AGAIN = (
+    "The minutes are being sent or have been sent: there is nothing to send again."
+)
 
 
 def _user(by: Any) -> Any:
@@ -420,11 +424,34 @@ def minutes_issue(*, meeting: Meeting, by: Any, expected_version: int | None) ->
     minutes.version += 1
     attribute(minutes, by)
     minutes.save()
-    subject = f"{settings.PROTECTIVE_MARKING}: minutes of {current}"
-    body = (
-        f"The minutes of {current} have been issued in the Delivery Unit workbench.\n\n"
-        f"Handle as {settings.PROTECTIVE_MARKING}. Sign in to read them and to update the "
-        "actions you own."
-    )
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses))
+    _deliver(minutes, addresses, by)
     return minutes
+
+
+def _deliver(minutes: Minutes, addresses: list[str], by: Any) -> MinutesDelivery:
+    """Ask for the minutes to be sent, once the transaction commits. The sending is the task's:
+    whatever the mail server does, issuing has happened and stays done, and the delivery
+    records how the sending went."""
+    delivery = MinutesDelivery.objects.create(
+        minutes=minutes, recipients=addresses, requested_by=_user(by)
+    )
+    # robust: with tasks run in-process, a mail server that is down must not turn the page
+    # that issued the minutes into an error; the delivery already says it was not sent.
+    transaction.on_commit(lambda: tasks.send_minutes.delay(delivery.pk), robust=True)
+    return delivery
+
+
+@transaction.atomic
+def minutes_send_again(*, meeting: Meeting, by: Any, failed_delivery_id: int | None) -> Any:
+    """Send issued minutes again after their last delivery failed. `failed_delivery_id` is the
+    failed delivery the user saw: if another has been asked for since, nothing is sent twice."""
+    _locked_meeting(meeting)
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is None or not minutes.is_issued:
+        raise ValidationError(NOT_ISSUED_YET)
+    latest = minutes.deliveries.order_by("-requested_at", "-pk").first()
+    if latest is not None and latest.pk != failed_delivery_id:
+        raise ConflictError(latest)
+    if latest is None or latest.status != DeliveryStatus.FAILED:
+        raise ValidationError(NOTHING_TO_SEND_AGAIN)
+    return _deliver(minutes, list(latest.recipients), by)
