@@ -13,5 +13,6 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("stocktakes/", include("stocktakes.urls")),
     path("documents/", include("deliveryunit.urls_documents")),
+    path("users/", include("deliveryunit.urls_users")),
     path("admin/", admin.site.urls),
 ]
