@@ -1,0 +1,45 @@
+"""A cap on the size of every request body, applied before anything reads the body: a 50 MB
+post is refused from its Content-Length, and a body that turns out longer than it said while
+being streamed stops the upload there, so neither reaches memory or disk."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest, HttpResponse
+
+BODY_TOO_LARGE = "The request is too large. Files you upload must be smaller than 2 MB."
+
+
+class BodyLimitHandler(FileUploadHandler):
+    """Counts the bytes of uploaded files as they arrive, and stops at the cap."""
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > settings.MAX_REQUEST_BODY:
+            raise RequestDataTooBig(BODY_TOO_LARGE)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+class BodyLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BODY:
+            return HttpResponse(BODY_TOO_LARGE, status=413, content_type="text/plain")
+        request.upload_handlers.insert(0, BodyLimitHandler(request))
+        return self.get_response(request)
