@@ -1,6 +1,9 @@
-"""A cap on the size of every request body, applied before anything reads the body: a 50 MB
-post is refused from its Content-Length, and a body that turns out longer than it said while
-being streamed stops the upload there, so neither reaches memory or disk."""
+"""Request and response limits.
+
+A cap on the size of every request body, applied before anything reads the body: a 50 MB post
+is refused from its Content-Length, and a body that turns out longer than it said while being
+streamed stops the upload there, so neither reaches memory or disk. And no caching of anything
+a signed-in user is sent."""
 
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 BODY_TOO_LARGE = "The request is too large. Files you upload must be smaller than 2 MB."
 
@@ -43,3 +47,19 @@ class BodyLimitMiddleware:
             return HttpResponse(BODY_TOO_LARGE, status=413, content_type="text/plain")
         request.upload_handlers.insert(0, BodyLimitHandler(request))
         return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Everything answered to a signed-in user (pages, documents, exports) carries
+    `Cache-Control: no-store`, so no shared or browser cache keeps it after they sign out.
+    Static files never get here (WhiteNoise answers them first) and keep their caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
