@@ -19,3 +19,7 @@ class UserEditForm(VersionedForm):
         model = User
         fields = FIELDS
         labels = {"is_active": "Active (may sign in)"}
+        help_texts = {
+            "is_active": "Untick to stop this person signing in. Accounts are deactivated, "
+            "never deleted, so their history stays."
+        }
