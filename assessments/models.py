@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from deliveryunit.fields import SingleLineCharField
 from priorities.models import Priority
 
 ROUND_PUBLISHED = "This round has been published and cannot be changed."
@@ -80,8 +81,8 @@ DIMENSION_ORDER = [
 
 class Dimension(models.Model):
     code = models.CharField(max_length=20, choices=DimensionCode.choices, unique=True)
-    name = models.CharField(max_length=200)
-    short_name = models.CharField(max_length=40, help_text="Column heading in the grid")
+    name = SingleLineCharField(max_length=200)
+    short_name = SingleLineCharField(max_length=40, help_text="Column heading in the grid")
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField()
 
@@ -99,7 +100,7 @@ class RatingOption(models.Model):
 
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="options")
     code = models.CharField(max_length=4)
-    label = models.CharField(max_length=60)
+    label = SingleLineCharField(max_length=60)
     meaning = models.TextField(blank=True)
     # The RAG family a rating is drawn in (red, amber-red, amber-green, green) or, for the
     # challenge and stage scales, a neutral shade; always shown with its letters too.
@@ -125,10 +126,10 @@ class Area(models.Model):
     """An area to consider when making a judgement, with guidance."""
 
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="areas")
-    group = models.CharField(
+    group = SingleLineCharField(
         max_length=120, blank=True, help_text="For planning: the group the area belongs to"
     )
-    name = models.CharField(max_length=120)
+    name = SingleLineCharField(max_length=120)
     question = models.TextField()
     worst_case = models.TextField()
     best_case = models.TextField()
@@ -152,7 +153,7 @@ class RoundStatus(models.TextChoices):
 
 
 class AssessmentRound(models.Model):
-    name = models.CharField(max_length=60, unique=True, help_text='For example "December 2002"')
+    name = SingleLineCharField(max_length=60, unique=True, help_text='For example "December 2002"')
     date = models.DateField(help_text="The date the judgements are as at")
     status = models.CharField(max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
     priorities = models.ManyToManyField(
@@ -209,6 +210,8 @@ class AssessmentStatus(models.TextChoices):
 
 class Assessment(RoundGuarded):
     DEPARTMENT_PATHS = ("priority__lead_department", "priority__delivery_chain")
+    # Scoping also hides assessments in rounds the user may not see (access.visible_rounds).
+    ROUND_PATH = "round"
 
     round = models.ForeignKey(AssessmentRound, on_delete=models.PROTECT, related_name="assessments")
     priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="assessments")
@@ -293,11 +296,17 @@ class AreaRating(RoundGuarded):
 
 
 class KeyChallenge(RoundGuarded):
+    DEPARTMENT_PATHS = (
+        "assessment__priority__lead_department",
+        "assessment__priority__delivery_chain",
+    )
+    ROUND_PATH = "assessment__round"
+
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="key_challenges"
     )
     order = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=300)
+    title = SingleLineCharField(max_length=300)
     progress = models.TextField(blank=True)
     # Moves on when the title or progress changes, not when the list is reordered: two people
     # changing the same key challenge get a conflict, while moving others around does not.

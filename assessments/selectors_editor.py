@@ -40,11 +40,8 @@ def assessment_for_user(user: Any, pk: int) -> Assessment:
 
 def key_challenge_for_user(user: Any, pk: int) -> KeyChallenge:
     """A key challenge of an assessment the user may see."""
-    visible = access.scoped(Assessment.objects.all(), user)
-    return get_object_or_404(
-        KeyChallenge.objects.select_related("assessment", "assessment__round"),
-        pk=pk,
-        assessment__in=visible,
+    return access.get_for_user(
+        KeyChallenge.objects.select_related("assessment", "assessment__round"), user, pk=pk
     )
 
 
@@ -53,7 +50,9 @@ def round_and_priority_for_user(
 ) -> tuple[AssessmentRound, Priority]:
     """The round and a priority in the user's scope that the round judges (or once judged: an
     assessment made before the priority left the round still opens)."""
-    round_ = get_object_or_404(AssessmentRound, pk=round_pk)
+    round_ = get_object_or_404(
+        AssessmentRound.objects.filter(access.visible_rounds(user)), pk=round_pk
+    )
     priority = access.get_for_user(
         Priority.objects.select_related("lead_department"), user, pk=priority_pk
     )

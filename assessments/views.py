@@ -101,9 +101,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _unit_lead_round(request: HttpRequest, pk: int) -> AssessmentRound:
-    # The unit lead sees every round; the role decides, whatever the round.
+    # The round first: one the user may not see is 404 (they are not told it exists); one
+    # they may see is theirs to read, and only the unit lead's to change (403).
+    round_ = selectors.round_for_user(request.user, pk)
     access.check(access.is_unit_lead(request.user))
-    return selectors.round_for_user(request.user, pk)
+    return round_
 
 
 @require_POST

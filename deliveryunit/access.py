@@ -83,9 +83,14 @@ def department_id_of(user: Any) -> int | None:
 
 
 def scoped[M: Model](queryset: QuerySet[M], user: Any) -> QuerySet[M]:
-    """The part of `queryset` that `user` may see."""
+    """The part of `queryset` that `user` may see: in their departments and, for a model that
+    belongs to an assessment round (it names the lookup to it in `ROUND_PATH`), in a round
+    they may see (`visible_rounds`)."""
     if role_of(user) is None:
         return queryset.none()
+    round_path: str | None = getattr(queryset.model, "ROUND_PATH", None)
+    if round_path is not None:
+        queryset = queryset.filter(visible_rounds(user, via=round_path))
     if sees_all_departments(user):
         return queryset
     department_id = department_id_of(user)
@@ -118,16 +123,21 @@ def get_for_user[M: Model](queryset: QuerySet[M], user: Any, **lookup: Any) -> M
 ROUND_PUBLISHED = Q(status="published")
 
 
-def visible_rounds(user: Any) -> Q:
-    """Which assessment rounds `user` may see, as a filter on AssessmentRound. Draft and
-    moderated rounds are the unit's working papers: editors see every round, every other
-    principal (the system included) the published ones only, and no one signed in none."""
+def visible_rounds(user: Any, *, via: str = "") -> Q:
+    """Which assessment rounds `user` may see, as a filter on AssessmentRound, or with `via`
+    (e.g. "round") on a model that belongs to a round. Draft and moderated rounds are the
+    unit's working papers: editors see every round, every other principal (the system
+    included) the published ones only, and no one signed in none. `scoped()` applies it to
+    every model that names its ROUND_PATH, so an assessment in a round a user may not see is
+    out of scope (404) like one outside their department."""
+    prefix = f"{via}__" if via else ""
     role = role_of(user)
     if role is None:
-        return Q(pk__in=[])
+        return Q(**{f"{prefix}pk__in": []})
     if role in EDITOR_ROLES:
         return Q()
-    return ROUND_PUBLISHED
+    ((field, value),) = ROUND_PUBLISHED.children  # type: ignore[misc]
+    return Q(**{f"{prefix}{field}": value})
 
 
 # Departmental plans (the plans app), likewise named by field: a version is published or a

@@ -3,10 +3,12 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from .fields import SingleLineCharField
+
 
 class Department(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    code = models.CharField(max_length=12, unique=True, help_text="Short code, e.g. HO")
+    name = SingleLineCharField(max_length=120, unique=True)
+    code = SingleLineCharField(max_length=12, unique=True, help_text="Short code, e.g. HO")
 
     class Meta:
         ordering = ["name"]
@@ -32,12 +34,31 @@ class User(AbstractUser):
         related_name="users",
         help_text="Officials see only this department; a minister with none set sees all.",
     )
+    # Moves on with every change made on the users pages, so two unit leads editing the same
+    # person cannot overwrite each other unseen.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["username"]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class UserEvent(models.Model):
+    """What a unit lead did to a user account, and when: the account's history."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="events")
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=20)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.action}"
 
 
 class DocumentKind(models.TextChoices):

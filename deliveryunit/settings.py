@@ -67,11 +67,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (sessions, CSRF): refuses oversized requests unread.
+    "deliveryunit.limits.BodyLimitMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "deliveryunit.limits.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "deliveryunit.clock.ClockMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -248,9 +251,12 @@ STORAGES = {
     },
 }
 
-# Uploads: imports are capped well below this; the cap here stops a huge body early.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads: imports are capped at 2 MB; every request body at MAX_REQUEST_BODY (2 MB and room
+# for the form), refused from its Content-Length by deliveryunit.limits before it is read, and
+# counted while it streams. A file within the cap stays in memory: nothing is spooled to disk.
+MAX_REQUEST_BODY = 3 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
 
 # Content Security Policy: scripts only from us or with the per-request nonce. plotly.js sets
 # inline styles on its own elements, which needs 'unsafe-inline' for styles (never for scripts).

@@ -14,6 +14,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from deliveryunit import clock
+from deliveryunit.fields import SingleLineCharField
 from deliveryunit.models import Department
 
 from . import performance, periods
@@ -30,8 +31,8 @@ class PriorityKind(models.TextChoices):
 class Priority(models.Model):
     DEPARTMENT_PATHS = ("lead_department", "delivery_chain")
 
-    code = models.CharField(max_length=30, unique=True, help_text='For example "PSA 7"')
-    title = models.CharField(max_length=300)
+    code = SingleLineCharField(max_length=30, unique=True, help_text='For example "PSA 7"')
+    title = SingleLineCharField(max_length=300)
     target_statement = models.TextField(blank=True)
     lead_department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="priorities_led"
@@ -50,8 +51,8 @@ class Priority(models.Model):
         related_name="children",
         help_text="For a sub-target: the priority it contributes to.",
     )
-    senior_responsible_owner = models.CharField(max_length=200, blank=True)
-    minister = models.CharField("responsible minister", max_length=200, blank=True)
+    senior_responsible_owner = SingleLineCharField(max_length=200, blank=True)
+    minister = SingleLineCharField("responsible minister", max_length=200, blank=True)
     kind = models.CharField(max_length=20, choices=PriorityKind.choices, default=PriorityKind.PSA)
     start = models.DateField(null=True, blank=True)
     deadline = models.DateField(null=True, blank=True)
@@ -92,8 +93,8 @@ class Measure(models.Model):
     DEPARTMENT_PATHS = ("priority__lead_department", "priority__delivery_chain")
 
     priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="measures")
-    name = models.CharField(max_length=300)
-    unit = models.CharField(max_length=40, help_text='For example "%" or "applications"')
+    name = SingleLineCharField(max_length=300)
+    unit = SingleLineCharField(max_length=40, help_text='For example "%" or "applications"')
     direction = models.CharField(max_length=10, choices=Direction.choices)
     frequency = models.CharField(max_length=10, choices=Frequency.choices)
     indicator_type = models.CharField(
@@ -131,7 +132,7 @@ class Trajectory(models.Model):
 
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="trajectories")
     number = models.PositiveIntegerField("version")
-    label = models.CharField(max_length=200)
+    label = SingleLineCharField(max_length=200)
     agreed_on = models.DateField()
     reason = models.TextField(blank=True, help_text="Why the trajectory was re-profiled.")
     created_by = models.ForeignKey(
@@ -183,7 +184,7 @@ class Actual(models.Model):
     status = models.CharField(
         max_length=12, choices=ActualStatus.choices, default=ActualStatus.FINAL
     )
-    source = models.CharField(max_length=300, blank=True)
+    source = SingleLineCharField(max_length=300, blank=True)
     data_as_at = models.DateField("data as at", null=True, blank=True)
     note = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -211,9 +212,9 @@ class Milestone(models.Model):
     DEPARTMENT_PATHS = ("priority__lead_department", "priority__delivery_chain")
 
     priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="milestones")
-    title = models.CharField(max_length=300)
+    title = SingleLineCharField(max_length=300)
     due = models.DateField()
-    owner = models.CharField(max_length=200, blank=True)
+    owner = SingleLineCharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from deliveryunit import clock
+from deliveryunit.fields import SingleLineCharField
 from deliveryunit.models import Department, GeneratedDocument
 from priorities.models import Priority
 
@@ -27,9 +28,9 @@ class ForumKind(models.TextChoices):
 class Forum(models.Model):
     DEPARTMENT_PATHS = ("priorities__lead_department", "priorities__delivery_chain")
 
-    name = models.CharField(max_length=200, unique=True)
+    name = SingleLineCharField(max_length=200, unique=True)
     kind = models.CharField(max_length=12, choices=ForumKind.choices)
-    chair = models.CharField(max_length=200)
+    chair = SingleLineCharField(max_length=200)
     terms_of_reference = models.TextField(blank=True)
     cycle_weeks = models.PositiveSmallIntegerField(
         default=6, help_text="How many weeks between meetings"
@@ -56,10 +57,10 @@ class ForumMember(models.Model):
     """A standing member of a forum, by role (the post matters more than the person)."""
 
     forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="members")
-    role = models.CharField(
+    role = SingleLineCharField(
         max_length=200, help_text='For example "Secretary of State for Work and Pensions"'
     )
-    name = models.CharField(max_length=200, blank=True)
+    name = SingleLineCharField(max_length=200, blank=True)
     kind = models.CharField(max_length=12, choices=AttendeeKind.choices)
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -90,7 +91,7 @@ class Meeting(models.Model):
     forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="meetings")
     date = models.DateField()
     start_time = models.TimeField(null=True, blank=True)
-    place = models.CharField(max_length=200, blank=True)
+    place = SingleLineCharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=12, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
     )
@@ -104,11 +105,16 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.forum}, {self.date:%d %B %Y}"
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The issued minutes show the meeting's date, time and place: they are frozen with it.
+        guard_minutes(self.pk)
+        super().save(*args, **kwargs)
+
 
 class Attendee(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
-    name = models.CharField(max_length=200, blank=True)
-    role = models.CharField(max_length=200)
+    name = SingleLineCharField(max_length=200, blank=True)
+    role = SingleLineCharField(max_length=200)
     kind = models.CharField(max_length=12, choices=AttendeeKind.choices)
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -125,17 +131,26 @@ class Attendee(models.Model):
     def __str__(self) -> str:
         return self.name or self.role
 
+    # The issued minutes list who came and who sent apologies: attendance is frozen with them.
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        guard_minutes(self.meeting_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        guard_minutes(self.meeting_id)
+        return super().delete(*args, **kwargs)
+
 
 class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
     order = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=300)
-    lead = models.CharField(max_length=200, blank=True)
+    title = SingleLineCharField(max_length=300)
+    lead = SingleLineCharField(max_length=200, blank=True)
     minutes_allowed = models.PositiveSmallIntegerField("time (minutes)", null=True, blank=True)
     priority = models.ForeignKey(
         Priority, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    paper = models.CharField(max_length=300, blank=True)
+    paper = SingleLineCharField(max_length=300, blank=True)
     # The record of discussion, written in the minutes.
     record = models.TextField(blank=True)
     decisions = models.TextField(blank=True)
@@ -198,6 +213,57 @@ class Minutes(models.Model):
         return self.issued_at is not None
 
 
+class DeliveryStatus(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent"
+
+
+class MinutesDelivery(models.Model):
+    """One sending of issued minutes to their distribution list: when they are issued, and
+    again each time an editor sends them again after a failure. The e-mail goes out from a
+    Celery task that retries with a growing wait; each try is logged as a DeliveryAttempt, and
+    the outcome is shown on the minutes page. The minutes themselves never change for it."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="deliveries")
+    # The addresses as they were when sending was asked for.
+    recipients = models.JSONField(default=list)
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.SENDING
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name_plural = "minutes deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.minutes}: {self.get_status_display()}"
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(MinutesDelivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    # None while the try is under way: a second worker given the same task leaves it alone.
+    sent = models.BooleanField(null=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="one_attempt_per_number")
+        ]
+
+    def __str__(self) -> str:
+        outcome = {True: "sent", False: self.error, None: "under way"}[self.sent]
+        return f"Attempt {self.number}: {outcome}"
+
+
 def guard_minutes(meeting_id: int | None) -> None:
     if (
         meeting_id
@@ -227,7 +293,7 @@ class Action(models.Model):
     DEPARTMENT_PATHS = ("department",)
 
     description = models.TextField()
-    owner = models.CharField(max_length=200, help_text="Who owns it, as a post or a name")
+    owner = SingleLineCharField(max_length=200, help_text="Who owns it, as a post or a name")
     owner_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

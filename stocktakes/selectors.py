@@ -42,6 +42,7 @@ from .models import (
     ForumMember,
     Meeting,
     Minutes,
+    MinutesDelivery,
     PackIssue,
 )
 
@@ -475,6 +476,18 @@ def tracker_page(user: Any, filters: dict[str, Any], params: QueryDict, today: d
 
 def minutes_of(meeting: Meeting) -> Minutes | None:
     return Minutes.objects.select_related("issued_by").filter(meeting=meeting).first()
+
+
+def latest_delivery(minutes: Minutes | None) -> MinutesDelivery | None:
+    """How the latest sending of the minutes went, with each try."""
+    if minutes is None or not minutes.is_issued:
+        return None
+    return (
+        MinutesDelivery.objects.filter(minutes=minutes)
+        .prefetch_related("attempts")
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
 
 
 def allocated_actions(meeting: Meeting) -> list[Action]:

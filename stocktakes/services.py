@@ -9,17 +9,15 @@ same transaction; a stale one raises deliveryunit.editing.ConflictError and noth
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from deliveryunit import clock
-from deliveryunit.editing import attribute, bump, check_version, locked
+from deliveryunit.editing import ConflictError, attribute, bump, check_version, locked
 
-from . import selectors
+from . import selectors, tasks
 from .models import (
     MINUTES_ISSUED,
     Action,
@@ -28,11 +26,14 @@ from .models import (
     ActionUpdate,
     AgendaItem,
     Attendee,
+    DeliveryStatus,
     Forum,
     Meeting,
     MeetingStatus,
     Minutes,
+    MinutesDelivery,
     PackIssue,
+    guard_minutes,
 )
 
 NOT_PLANNED = "Only a planned meeting's details can change once its pack is issued."
@@ -43,7 +44,15 @@ BAD_ADDRESS = "'{address}' is not an email address."
 TITLE_REQUIRED = "Give the agenda item a title."
 DESCRIPTION_REQUIRED = "Describe the action."
 NO_AGENDA = "Add at least one agenda item before issuing the pack."
+PACK_AFTER_MINUTES = (
+    "The minutes of this meeting have been issued, so its pack can no longer be issued: the "
+    "record of the meeting is closed."
+)
 ITEM_GONE = "Someone else removed this agenda item since you opened the page."
+NOT_ISSUED_YET = "These minutes have not been issued yet."
+NOTHING_TO_SEND_AGAIN = (
+    "The minutes are being sent or have been sent: there is nothing to send again."
+)
 
 
 def _user(by: Any) -> Any:
@@ -147,8 +156,10 @@ def attendance_record(
     """Who came and who sent apologies: for each attendee, present (True), apologies (False)
     or not recorded (None), with the attendee's version the user saw. Every version is checked
     under the lock before anything is written, so a conflict on one attendee saves none.
+    Once the minutes are issued, attendance is part of them and cannot change.
     Returns how many answers changed."""
     current = _locked_meeting(meeting)
+    guard_minutes(current.pk)
     attendees = list(current.attendees.select_for_update().filter(pk__in=answers).order_by("pk"))
     for attendee in attendees:
         check_version(attendee, answers[attendee.pk][1])
@@ -168,6 +179,7 @@ def attendance_record(
 @transaction.atomic
 def attendee_add(*, meeting: Meeting, by: Any, **fields: Any) -> Attendee:
     current = _locked_meeting(meeting)
+    guard_minutes(current.pk)
     last = current.attendees.aggregate(n=Max("order"))["n"] or 0
     attendee = Attendee(meeting=current, order=last + 1, **fields)
     attendee.full_clean()
@@ -250,6 +262,8 @@ def pack_issue(*, meeting: Meeting, by: Any, expected_version: int | None) -> Pa
     from deliveryunit.models import DocumentFormat, DocumentKind
 
     current = _locked_meeting(meeting, expected_version)
+    if current.status == MeetingStatus.MINUTED:
+        raise ValidationError(PACK_AFTER_MINUTES)
     contents = selectors.pack_contents(current)
     if not contents.get("agenda"):
         raise ValidationError(NO_AGENDA)
@@ -299,8 +313,6 @@ def action_create(*, by: Any, description: str, **fields: Any) -> Action:
         raise ValidationError({"description": DESCRIPTION_REQUIRED})
     meeting = fields.get("meeting")
     if meeting is not None:
-        from .models import guard_minutes
-
         guard_minutes(meeting.pk)
     fields.setdefault("source", ActionSource.MEETING)
     action = Action(description=description.strip(), **fields)
@@ -403,20 +415,44 @@ def minutes_issue(*, meeting: Meeting, by: Any, expected_version: int | None) ->
     addresses = distribution_addresses(minutes.distribution)
     if not addresses:
         raise ValidationError({"distribution": NO_DISTRIBUTION})
+    # The meeting first: once the minutes are issued it is frozen with them.
+    current.status = MeetingStatus.MINUTED
+    current.version += 1
+    attribute(current, by)
+    current.save(update_fields=["status", "version"])
     minutes.issued_at = timezone.now()
     minutes.issued_by = _user(by)
     minutes.version += 1
     attribute(minutes, by)
     minutes.save()
-    current.status = MeetingStatus.MINUTED
-    current.version += 1
-    attribute(current, by)
-    current.save(update_fields=["status", "version"])
-    subject = f"{settings.PROTECTIVE_MARKING}: minutes of {current}"
-    body = (
-        f"The minutes of {current} have been issued in the Delivery Unit workbench.\n\n"
-        f"Handle as {settings.PROTECTIVE_MARKING}. Sign in to read them and to update the "
-        "actions you own."
-    )
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses))
+    _deliver(minutes, addresses, by)
     return minutes
+
+
+def _deliver(minutes: Minutes, addresses: list[str], by: Any) -> MinutesDelivery:
+    """Ask for the minutes to be sent, once the transaction commits. The sending is the task's:
+    whatever the mail server does, issuing has happened and stays done, and the delivery
+    records how the sending went."""
+    delivery = MinutesDelivery.objects.create(
+        minutes=minutes, recipients=addresses, requested_by=_user(by)
+    )
+    # robust: with tasks run in-process, a mail server that is down must not turn the page
+    # that issued the minutes into an error; the delivery already says it was not sent.
+    transaction.on_commit(lambda: tasks.send_minutes.delay(delivery.pk), robust=True)
+    return delivery
+
+
+@transaction.atomic
+def minutes_send_again(*, meeting: Meeting, by: Any, failed_delivery_id: int | None) -> Any:
+    """Send issued minutes again after their last delivery failed. `failed_delivery_id` is the
+    failed delivery the user saw: if another has been asked for since, nothing is sent twice."""
+    _locked_meeting(meeting)
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is None or not minutes.is_issued:
+        raise ValidationError(NOT_ISSUED_YET)
+    latest = minutes.deliveries.order_by("-requested_at", "-pk").first()
+    if latest is not None and latest.pk != failed_delivery_id:
+        raise ConflictError(latest)
+    if latest is None or latest.status != DeliveryStatus.FAILED:
+        raise ValidationError(NOTHING_TO_SEND_AGAIN)
+    return _deliver(minutes, list(latest.recipients), by)

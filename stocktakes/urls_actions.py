@@ -16,4 +16,9 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/minutes/issue/", views.minutes_issue, name="minutes_issue"),
     path("meetings/<int:pk>/minutes/view/", views.minutes_view, name="minutes_view"),
+    path(
+        "meetings/<int:pk>/minutes/send-again/",
+        views.minutes_send_again,
+        name="minutes_send_again",
+    ),
 ]

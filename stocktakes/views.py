@@ -521,7 +521,8 @@ def _meeting_context(
     if can_edit:
         pack_links = {
             "build": _url("stocktakes:pack_build", pk),
-            "issue": _url("stocktakes:pack_issue", pk),
+            # Issued minutes close the record: no pack version can follow them.
+            "issue": _url("stocktakes:pack_issue", pk) if not _minutes_issued(meeting) else None,
         }
     issued = minutes is not None and minutes.is_issued
     return {
@@ -603,6 +604,9 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             answer=answer[attendee.present],  # type: ignore[attr-defined]
         )
         return _attendance_refused(request, pk, message, 409)
+    except ValidationError as exc:
+        # The minutes were issued: attendance is part of them now.
+        return _attendance_refused(request, pk, " ".join(exc.messages), 409)
     messages.success(request, ATTENDANCE_SAVED)
     return redirect(reverse("stocktakes:meeting_detail", args=[meeting.pk]) + "#attendees")
 

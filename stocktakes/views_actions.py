@@ -42,6 +42,7 @@ from .models import (
     MINUTES_ISSUED,
     Action,
     ActionSource,
+    DeliveryStatus,
     Forum,
     Meeting,
     MeetingStatus,
@@ -62,6 +63,18 @@ MINUTES_CONFLICT = (
 )
 ACTION_ALLOCATED = "Action allocated to {owner}."
 MINUTES_ISSUED_SENT = "Minutes issued and sent to {count} address{plural}."
+MINUTES_ISSUED_SENDING = (
+    "Minutes issued. They are being sent to {count} address{plural}; this page shows how it went."
+)
+MINUTES_ISSUED_NOT_SENT = (
+    "Minutes issued, but sending them failed. The error is shown below: send them again when "
+    "the problem is fixed."
+)
+SENDING_AGAIN = "The minutes are being sent again."
+SEND_AGAIN_CONFLICT = (
+    "Someone else has already asked for the minutes to be sent again. How that is going is "
+    "shown below."
+)
 ISSUE_CONFLICT = "The minutes changed since you opened the page. Check them and issue them again."
 MINUTES_NOT_ISSUED = "These minutes have not been issued yet."
 
@@ -293,6 +306,7 @@ def _minutes_context(
         "may_issue": meeting.status in (MeetingStatus.HELD, MeetingStatus.MINUTED),
         "meeting_url": _url("stocktakes:meeting_detail", meeting.pk),
         "attendees": list(meeting.attendees.all()),
+        "delivery": selectors.latest_delivery(minutes),
     }
 
 
@@ -439,9 +453,41 @@ def minutes_issue(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _issue_page(request, fresh, [IssueError(ISSUE_CONFLICT, "minutes-record")], 409)
     except ValidationError as exc:
         return _issue_refused(request, pk, exc)
-    count = len(services.distribution_addresses(minutes.distribution))
+    _report_delivery(request, minutes)
+    return redirect("stocktakes:minutes_view", pk=meeting.pk)
+
+
+def _report_delivery(request: HttpRequest, minutes: Minutes) -> None:
+    """What became of the e-mail, as far as is known when the page answers: with tasks run
+    in-process it has been sent or has failed; with a worker it is on its way."""
+    delivery = selectors.latest_delivery(minutes)
+    count = len(delivery.recipients) if delivery else 0
     plural = "" if count == 1 else "es"
-    messages.success(request, MINUTES_ISSUED_SENT.format(count=count, plural=plural))
+    if delivery is None or delivery.status == DeliveryStatus.SENDING:
+        messages.success(request, MINUTES_ISSUED_SENDING.format(count=count, plural=plural))
+    elif delivery.status == DeliveryStatus.SENT:
+        messages.success(request, MINUTES_ISSUED_SENT.format(count=count, plural=plural))
+    else:
+        messages.error(request, MINUTES_ISSUED_NOT_SENT)
+
+
+@require_POST
+def minutes_send_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send issued minutes again after their last sending failed."""
+    meeting = selectors.meeting_for_user(request.user, pk)
+    access.check(access.is_editor(request.user))
+    try:
+        failed = int(request.POST.get("delivery", ""))
+    except ValueError:
+        failed = None
+    try:
+        services.minutes_send_again(meeting=meeting, by=request.user, failed_delivery_id=failed)
+    except ConflictError:
+        messages.error(request, SEND_AGAIN_CONFLICT)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, SENDING_AGAIN)
     return redirect("stocktakes:minutes_view", pk=meeting.pk)
 
 
@@ -467,6 +513,8 @@ def minutes_view(request: HttpRequest, pk: int) -> HttpResponse:
             if issued
             else set(),
             "not_issued": MINUTES_NOT_ISSUED,
+            # How the e-mail went: for the unit, who can send it again.
+            "delivery": selectors.latest_delivery(minutes) if may_edit else None,
             "edit_url": reverse("stocktakes:minutes_edit", args=[meeting.pk]) if may_edit else "",
             "meeting_url": _url("stocktakes:meeting_detail", meeting.pk),
         },

@@ -29,7 +29,7 @@ from deliveryunit.models import (
 from . import selectors, services
 from .documents import issued_document, subject_key
 from .forms import VersionForm
-from .models import Meeting, PackIssue
+from .models import Meeting, MeetingStatus, PackIssue
 
 DRAFT_REQUESTED = "A draft of the pack has been requested. It is for checking, not circulation."
 PACK_ISSUED = "Version {number} of the pack has been issued."
@@ -121,6 +121,8 @@ def _issue_page(
         if previous and not page.changes
         else "",
         "next_number": page.next_number,
+        # Issued minutes close the record of the meeting: no further version can be issued.
+        "closed": services.PACK_AFTER_MINUTES if meeting.status == MeetingStatus.MINUTED else "",
         "errors": errors or [],
         "nav_stocktakes": True,
     }

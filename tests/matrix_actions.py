@@ -164,5 +164,13 @@ register(
         data=lambda ctx, side: {},
     ),
     Row("stocktakes:minutes_view", _meeting("minutes_view", "held_meeting"), scoped_read()),
+    # Minutes not issued yet have nothing to send again: editors are told so on the page.
+    Row(
+        "stocktakes:minutes_send_again",
+        _meeting("minutes_send_again", "held_meeting"),
+        editors_only(302),
+        method="post",
+        data=lambda ctx, side: {"delivery": "1"},
+    ),
     builder=build_actions,
 )

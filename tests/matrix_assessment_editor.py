@@ -13,7 +13,8 @@ from datetime import date
 from django.urls import reverse
 
 from .factories import PriorityFactory
-from .permission_matrix import Row, editors_only, register, scoped_read
+from .matrix_assessments import build_rounds
+from .permission_matrix import Row, register, scoped_read
 
 JUDGEMENTS = {"challenge": "H", "planning": "AG", "capacity": "AG", "stage": "2", "likelihood": "G"}
 
@@ -21,6 +22,8 @@ JUDGEMENTS = {"challenge": "H", "planning": "AG", "capacity": "AG", "stage": "2"
 def build_assessments(ctx) -> None:
     if getattr(ctx, "assessment", None) is not None:
         return
+    # ctx.published_assessment: the same pages for a round that has been published.
+    build_rounds(ctx)
     from assessments import services
 
     world = ctx.world
@@ -66,6 +69,10 @@ def _assessment_url(name: str):
     return lambda ctx, side: reverse(name, args=[ctx.assessment[side].pk])
 
 
+def _published_url(name: str):
+    return lambda ctx, side: reverse(name, args=[ctx.published_assessment[side].pk])
+
+
 def _challenge_url(name: str):
     return lambda ctx, side: reverse(name, args=[ctx.key_challenge[side].pk])
 
@@ -89,38 +96,54 @@ def _editor_form(ctx, side) -> dict:
     return {"editor": "1", "version": ctx.assessment[side].version, **JUDGEMENTS}
 
 
-# Agreeing and returning are the unit lead's: analysts are refused (403) like readers.
-UNIT_LEAD_ONLY = {
-    "analyst": 403,
-    "unit_lead": 302,
-    "minister_all": 403,
-    "minister": (403, 404),
-    "official": (403, 404),
-}
+def draft_round(ok: int) -> dict[str, int]:
+    """The round is in draft: the unit's working papers. Readers may not see it at all, so
+    everything about it is 404 to them, in their department or not."""
+    return {
+        "analyst": ok,
+        "unit_lead": ok,
+        "minister_all": 404,
+        "minister": 404,
+        "official": 404,
+    }
+
+
+# Agreeing and returning are the unit lead's: analysts, who see the round, are refused (403).
+UNIT_LEAD_ONLY = {**draft_round(302), "analyst": 403}
 
 register(
-    Row("assessments:assessment_edit", _edit_url, editors_only()),
+    Row("assessments:assessment_edit", _edit_url, draft_round(200)),
     Row(
         "assessments:assessment_edit (save)",
         _edit_url,
-        editors_only(302),
+        draft_round(302),
         method="post",
         data=_editor_form,
     ),
     Row(
         "assessments:assessment_detail",
         _assessment_url("assessments:assessment_detail"),
-        scoped_read(),
+        draft_round(200),
     ),
     Row(
         "assessments:assessment_history",
         _assessment_url("assessments:assessment_history"),
+        draft_round(200),
+    ),
+    Row(
+        "assessments:assessment_detail (published round)",
+        _published_url("assessments:assessment_detail"),
+        scoped_read(),
+    ),
+    Row(
+        "assessments:assessment_history (published round)",
+        _published_url("assessments:assessment_history"),
         scoped_read(),
     ),
     Row(
         "assessments:assessment_submit",
         _assessment_url("assessments:assessment_submit"),
-        editors_only(302),
+        draft_round(302),
         method="post",
         data=_version,
     ),
@@ -141,14 +164,14 @@ register(
     Row(
         "assessments:challenge_add",
         _assessment_url("assessments:challenge_add"),
-        editors_only(302),
+        draft_round(302),
         method="post",
         data=lambda ctx, side: {"title": "Another challenge"},
     ),
     Row(
         "assessments:challenge_update",
         _challenge_url("assessments:challenge_update"),
-        editors_only(302),
+        draft_round(302),
         method="post",
         data=lambda ctx, side: {
             "title": "Renamed challenge",
@@ -159,14 +182,14 @@ register(
     Row(
         "assessments:challenge_move",
         _challenge_url("assessments:challenge_move"),
-        editors_only(302),
+        draft_round(302),
         method="post",
         data=lambda ctx, side: {"direction": "down", **_challenge_version(ctx, side)},
     ),
     Row(
         "assessments:challenge_remove",
         _challenge_url("assessments:challenge_remove"),
-        editors_only(302),
+        draft_round(302),
         method="post",
         data=_challenge_version,
     ),

@@ -95,6 +95,12 @@ def only(ok: int, *allowed: str, others: int = 403) -> dict[str, int]:
     return {user: ok if user in allowed else others for user in USERS}
 
 
+def lead_on_draft(ok: int) -> dict[str, int]:
+    """The unit lead's page about a draft round: analysts see the round and are refused (403);
+    readers may not see it at all (404)."""
+    return {**only(ok, "unit_lead", others=404), "analyst": 403}
+
+
 EDITORS = ("analyst", "unit_lead")
 
 
@@ -137,18 +143,18 @@ register(
     Row(
         "assessments:round_moderation",
         lambda ctx, side: reverse("assessments:round_moderation", args=[ctx.round_draft.pk]),
-        only(302, "unit_lead"),
+        lead_on_draft(302),
         method="post",
     ),
     Row(
         "assessments:round_publish (confirm page)",
         lambda ctx, side: reverse("assessments:round_publish", args=[ctx.round_draft.pk]),
-        only(200, "unit_lead"),
+        lead_on_draft(200),
     ),
     Row(
         "assessments:round_publish (post, assessments not agreed)",
         lambda ctx, side: reverse("assessments:round_publish", args=[ctx.round_draft.pk]),
-        only(409, "unit_lead"),
+        lead_on_draft(409),
         method="post",
     ),
     Row(

@@ -747,13 +747,23 @@ def test_direct_save_on_a_published_round_raises(published):
 
 
 def test_readers_use_the_assessment_page_not_the_editor(client, users, setup):
+    """Readers read a published round's assessment and are refused its editor (403); a draft
+    round's is the unit's working paper, hidden from them altogether (404)."""
     assessment = started(setup, users["analyst"], **JUDGEMENTS)
+    past = Assessment.objects.get(round=setup["earlier"], priority=setup["priority"])
+    past_editor = reverse(
+        "assessments:assessment_edit", args=[setup["earlier"].pk, past.priority_id]
+    )
     for key in ("minister", "official", "minister_all"):
         client.force_login(users[key])
-        assert client.get(edit_url(setup)).status_code == 403
-        assert client.post(edit_url(setup), editor_data(assessment.version)).status_code == 403
-        response = client.get(reverse("assessments:assessment_detail", args=[assessment.pk]))
+        assert client.get(past_editor).status_code == 403
+        assert client.post(past_editor, editor_data(past.version)).status_code == 403
+        response = client.get(reverse("assessments:assessment_detail", args=[past.pk]))
         assert response.status_code == 200
+        assert client.get(edit_url(setup)).status_code == 404
+        assert client.post(edit_url(setup), editor_data(assessment.version)).status_code == 404
+        response = client.get(reverse("assessments:assessment_detail", args=[assessment.pk]))
+        assert response.status_code == 404
         assert "Edit this assessment" not in response.content.decode()
     assert access.is_editor(users["analyst"])
 
@@ -866,8 +876,9 @@ def test_user_text_is_escaped_everywhere(client, users, setup):
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html, url
 
 
-def test_assessment_page_shows_the_judgements_read_only(client, users, setup):
-    assessment = started(setup, users["analyst"], **JUDGEMENTS)
+def test_assessment_page_shows_the_judgements_read_only(client, users, setup, published):
+    # Readers see a round's assessments once it is published (drafts are 404 to them).
+    assessment = published
     client.force_login(users["minister"])
     response = client.get(reverse("assessments:assessment_detail", args=[assessment.pk]))
     html = response.content.decode()

@@ -23,8 +23,20 @@ MAX_ROWS = 5000
 # rows and notes around the data, and a crafted file can hold millions of empty rows.
 MAX_SCAN_ROWS = MAX_ROWS * 4
 MAX_COLUMNS = 60
+# What an .xlsx may unpack to, checked from the zip's directory before any XML is parsed: a
+# 300 KB workbook can hold a sheet of millions of cells or millions of shared strings, which
+# took the parser half a minute and gigabytes. A sheet of MAX_SCAN_ROWS rows of ordinary data
+# stays well inside these; the whole is bounded too, and so is the number of parts.
+MAX_XLSX_ENTRIES = 300
+MAX_XLSX_UNPACKED = 48 * 1024 * 1024
+MAX_SHEET_UNPACKED = 16 * 1024 * 1024
+MAX_SHARED_STRINGS_UNPACKED = 8 * 1024 * 1024
 
 FILE_TOO_LARGE = "The file is larger than 2 MB. Split it into smaller files and import each one."
+WORKBOOK_TOO_BIG = (
+    "The workbook unpacks to more than this service reads. Copy the sheet with the data into a "
+    "new workbook, or save it as CSV, and import that."
+)
 FILE_UNREADABLE = (
     "The file could not be read. Upload a CSV file or an Excel workbook (.xlsx or .xls)."
 )
@@ -93,7 +105,33 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
         raise ImportRefused(FILE_UNREADABLE) from exc
 
 
+def check_xlsx_size(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to more than the limits, from the sizes its zip
+    directory declares (the zip module enforces them while inflating, so a part that lies
+    about its size fails to read rather than growing without bound)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportRefused(FILE_UNREADABLE) from exc
+    if len(members) > MAX_XLSX_ENTRIES:
+        raise ImportRefused(WORKBOOK_TOO_BIG)
+    total = 0
+    for member in members:
+        name = member.filename.lower()
+        total += member.file_size
+        if name.endswith("sharedstrings.xml") and member.file_size > MAX_SHARED_STRINGS_UNPACKED:
+            raise ImportRefused(WORKBOOK_TOO_BIG)
+        if member.file_size > MAX_SHEET_UNPACKED:
+            raise ImportRefused(WORKBOOK_TOO_BIG)
+    if total > MAX_XLSX_UNPACKED:
+        raise ImportRefused(WORKBOOK_TOO_BIG)
+
+
 def _xlsx_book(data: bytes) -> Any:
+    check_xlsx_size(data)
     import openpyxl
 
     try:
