@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from deliveryunit.editing import VersionedForm
+from deliveryunit.editing import VERSION_MISSING, VersionedForm
 from deliveryunit.forms import DateInput
 from priorities.models import Priority
 from priorities.selectors import departments_for_filter
@@ -73,7 +73,30 @@ class RoundCreateForm(forms.Form):
         return name
 
 
-class RoundReopenForm(forms.Form):
+def _round_version() -> forms.IntegerField:
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": VERSION_MISSING,
+            "invalid": VERSION_MISSING,
+            "min_value": VERSION_MISSING,
+        },
+    )
+
+
+class RoundVersionForm(forms.Form):
+    """A button that moves a round on (to moderation, publish): all it posts is the round's
+    version the page showed."""
+
+    version = _round_version()
+
+    @property
+    def expected_version(self) -> int:
+        return self.cleaned_data["version"]
+
+
+class RoundReopenForm(RoundVersionForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Why are you reopening the round?",

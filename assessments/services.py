@@ -93,13 +93,18 @@ def _user(by: Any) -> Any:
     return by if getattr(by, "pk", None) else None
 
 
-def _locked_round(round_: AssessmentRound) -> AssessmentRound:
-    return AssessmentRound.objects.select_for_update().get(pk=round_.pk)
+def _locked_round(round_: AssessmentRound, expected_version: int | None = None) -> AssessmentRound:
+    """The round locked, checked against the version the unit lead's page showed: a move
+    (moderation, publish, reopen) decided on a page someone else has since overtaken is
+    refused with ConflictError rather than undoing their move."""
+    return locked(AssessmentRound, round_.pk, expected_version)
 
 
 @transaction.atomic
-def round_to_moderation(*, round_: AssessmentRound, by: Any) -> AssessmentRound:
-    current = _locked_round(round_)
+def round_to_moderation(
+    *, round_: AssessmentRound, by: Any, expected_version: int | None = None
+) -> AssessmentRound:
+    current = _locked_round(round_, expected_version)
     ensure_editable(current)
     if current.status != RoundStatus.MODERATION:
         current.status = RoundStatus.MODERATION
@@ -126,8 +131,10 @@ def publish_blockers(round_: AssessmentRound) -> list[tuple[Priority, str]]:
 
 
 @transaction.atomic
-def round_publish(*, round_: AssessmentRound, by: Any) -> AssessmentRound:
-    current = _locked_round(round_)
+def round_publish(
+    *, round_: AssessmentRound, by: Any, expected_version: int | None = None
+) -> AssessmentRound:
+    current = _locked_round(round_, expected_version)
     if current.status == RoundStatus.PUBLISHED:
         raise ValidationError(ALREADY_PUBLISHED)
     missing = publish_blockers(current)
@@ -174,10 +181,12 @@ def _round_published(round_id: int) -> None:
 
 
 @transaction.atomic
-def round_reopen(*, round_: AssessmentRound, by: Any, reason: str) -> AssessmentRound:
+def round_reopen(
+    *, round_: AssessmentRound, by: Any, reason: str, expected_version: int | None = None
+) -> AssessmentRound:
     if not reason.strip():
         raise ValidationError({"reason": REOPEN_REASON_REQUIRED})
-    current = _locked_round(round_)
+    current = _locked_round(round_, expected_version)
     if current.status != RoundStatus.PUBLISHED:
         raise ValidationError(NOT_PUBLISHED)
     current.status = RoundStatus.MODERATION

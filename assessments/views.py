@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deliveryunit import access
-from deliveryunit.editing import add_service_errors, render_form
+from deliveryunit.editing import VERSION_MISSING, ConflictError, add_service_errors, render_form
 
 from . import selectors, services
 from .forms_rounds import (
@@ -25,6 +25,7 @@ from .forms_rounds import (
     MovementForm,
     RoundCreateForm,
     RoundReopenForm,
+    RoundVersionForm,
 )
 from .models import AssessmentRound, RoundStatus
 
@@ -32,6 +33,10 @@ ROUND_CREATED = "Round {name} created."
 ROUND_TO_MODERATION = "Round {name} moved to moderation."
 ROUND_PUBLISHED = "Round {name} published."
 ROUND_REOPENED = "Round {name} reopened. It is back in moderation."
+ROUND_CHANGED = (
+    "Someone else moved round {name} on since you opened the page; it is now {status}. "
+    "Nothing was changed: check the round as it is now before you go on."
+)
 NO_ROUNDS_TO_COMPARE = "There are not yet two rounds to compare."
 
 
@@ -108,11 +113,30 @@ def _unit_lead_round(request: HttpRequest, pk: int) -> AssessmentRound:
     return round_
 
 
+def _round_changed(request: HttpRequest, exc: ConflictError) -> None:
+    current = exc.current
+    messages.error(
+        request,
+        ROUND_CHANGED.format(
+            name=current.name,
+            status=RoundStatus(current.status).label.lower(),  # type: ignore[attr-defined]
+        ),
+    )
+
+
 @require_POST
 def round_moderation(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = _unit_lead_round(request, pk)
+    form = RoundVersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, VERSION_MISSING)
+        return redirect(_round_url(round_))
     try:
-        services.round_to_moderation(round_=round_, by=request.user)
+        services.round_to_moderation(
+            round_=round_, by=request.user, expected_version=form.expected_version
+        )
+    except ConflictError as exc:
+        _round_changed(request, exc)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -129,10 +153,19 @@ def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         missing = services.publish_blockers(round_)
     else:
+        form = RoundVersionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, VERSION_MISSING)
+            return redirect(_round_url(round_))
         try:
-            services.round_publish(round_=round_, by=request.user)
+            services.round_publish(
+                round_=round_, by=request.user, expected_version=form.expected_version
+            )
         except services.PublishRefused as exc:
             missing, refused = exc.missing, [services.PUBLISH_INCOMPLETE]
+        except ConflictError as exc:
+            _round_changed(request, exc)
+            return redirect(_round_url(round_))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(_round_url(round_))
@@ -153,12 +186,18 @@ def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     if round_.status != RoundStatus.PUBLISHED:
         messages.error(request, services.NOT_PUBLISHED)
         return redirect(_round_url(round_))
-    form = RoundReopenForm(request.POST or None)
+    form = RoundReopenForm(request.POST or None, initial={"version": round_.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.round_reopen(
-                round_=round_, by=request.user, reason=form.cleaned_data["reason"]
+                round_=round_,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.expected_version,
             )
+        except ConflictError as exc:
+            _round_changed(request, exc)
+            return redirect(_round_url(round_))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -14,7 +14,7 @@ from datetime import date
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Area, Assessment, AssessmentStatus, RatingOption
+from assessments.models import Area, Assessment, AssessmentRound, AssessmentStatus, RatingOption
 
 from .matrix_priorities import build_priorities
 from .permission_matrix import USERS, Row, everyone, register
@@ -104,6 +104,11 @@ def lead_on_draft(ok: int) -> dict[str, int]:
 EDITORS = ("analyst", "unit_lead")
 
 
+def _round_version(round_) -> int:
+    """The round's version as its page would show it now (an earlier row may have moved it)."""
+    return AssessmentRound.objects.get(pk=round_.pk).version
+
+
 def _area_pk() -> int:
     return Area.objects.order_by("pk").values_list("pk", flat=True).first()
 
@@ -145,6 +150,7 @@ register(
         lambda ctx, side: reverse("assessments:round_moderation", args=[ctx.round_draft.pk]),
         lead_on_draft(302),
         method="post",
+        data=lambda ctx, side: {"version": _round_version(ctx.round_draft)},
     ),
     Row(
         "assessments:round_publish (confirm page)",
@@ -156,6 +162,7 @@ register(
         lambda ctx, side: reverse("assessments:round_publish", args=[ctx.round_draft.pk]),
         lead_on_draft(409),
         method="post",
+        data=lambda ctx, side: {"version": _round_version(ctx.round_draft)},
     ),
     Row(
         "assessments:round_reopen (form)",
@@ -167,7 +174,10 @@ register(
         lambda ctx, side: reverse("assessments:round_reopen", args=[ctx.round_published.pk]),
         only(302, "unit_lead"),
         method="post",
-        data=lambda ctx, side: {"reason": "A figure was wrong."},
+        data=lambda ctx, side: {
+            "reason": "A figure was wrong.",
+            "version": _round_version(ctx.round_published),
+        },
     ),
     Row("assessments:grid", lambda ctx, side: reverse("assessments:grid"), everyone(200)),
     Row(

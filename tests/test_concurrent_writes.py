@@ -28,6 +28,9 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from assessments import services as assessment_services
+from assessments import views as assessment_views
+from assessments.models import RoundEvent, RoundStatus
 from deliveryunit import documents
 from deliveryunit.editing import CONFLICT_MESSAGE
 from deliveryunit.models import Role
@@ -36,7 +39,8 @@ from stocktakes import services as stocktake_services
 from stocktakes.models import ForumKind, PackIssue
 from stocktakes.views_packs import STALE
 
-from .factories import MeasureFactory, UserFactory, add_trajectory
+from .factories import MeasureFactory, PriorityFactory, UserFactory, add_trajectory
+from .matrix_assessments import assess, make_round
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -186,3 +190,36 @@ def test_two_issues_of_the_same_pack_version_one_issues_one_conflicts(analysts, 
     meeting.refresh_from_db()
     # The page now carries the version after the issue: issuing again is a fresh decision.
     assert f'name="version" value="{meeting.version}"' in loser.content.decode()
+
+
+# --- publishing a round -----------------------------------------------------------------------
+
+
+def test_two_publishes_of_the_same_round_version_one_publishes_one_conflicts(
+    transactional_db, monkeypatch
+):
+    leads = (
+        UserFactory(username="first", role=Role.UNIT_LEAD),
+        UserFactory(username="second", role=Role.UNIT_LEAD),
+    )
+    priority = PriorityFactory(code="HO 1")
+    round_ = make_round("December 2003", date(2003, 12, 31), [priority])
+    assess(round_, priority)
+    # The delivery reports queued on publishing are not what is under test.
+    monkeypatch.setattr(assessment_services, "_round_published", lambda round_id: None)
+    url = reverse("assessments:round_publish", args=[round_.pk])
+
+    def publish(client: Client) -> Callable[[], HttpResponse]:
+        # Both opened the publish page at version 1.
+        return lambda: client.post(url, {"version": "1"}, follow=True)
+
+    door = Door(assessment_services, "round_publish", monkeypatch)
+    first, second = (logged_in(user) for user in leads)
+    responses = together(door, publish(first), publish(second))
+
+    changed = assessment_views.ROUND_CHANGED.format(name=round_.name, status="published")
+    bodies = [r.content.decode() for r in responses]
+    assert sorted(changed in body for body in bodies) == [False, True]
+    round_.refresh_from_db()
+    assert (round_.status, round_.version) == (RoundStatus.PUBLISHED, 2)
+    assert RoundEvent.objects.filter(round=round_, kind=RoundEvent.Kind.PUBLISHED).count() == 1

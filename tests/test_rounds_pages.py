@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import services
+from assessments import services, views
 from assessments.forms_rounds import (
     FIELD_REQUIRED,
     ROUND_NAME_REQUIRED,
@@ -256,7 +256,9 @@ def test_overview_shows_only_the_unit_lead_the_buttons_its_status_allows(client,
 def test_unit_lead_moves_a_round_to_moderation_and_the_log_records_it(client, world, portfolio):
     round_ = make_round("December 2003", date(2003, 12, 31), portfolio.values())
     client.force_login(world.users["unit_lead"])
-    response = client.post(reverse("assessments:round_moderation", args=[round_.pk]))
+    response = client.post(
+        reverse("assessments:round_moderation", args=[round_.pk]), {"version": round_.version}
+    )
     assert response.status_code == 302
     round_.refresh_from_db()
     assert round_.status == RoundStatus.MODERATION
@@ -305,7 +307,7 @@ def test_publishing_is_refused_while_assessments_are_missing_and_nothing_changes
     ]
     assert not select(page, '[data-testid="publish-form"]')
 
-    response = client.post(url)
+    response = client.post(url, {"version": round_.version})
     assert response.status_code == 409
     page = lxml.html.fromstring(response.content.decode())
     assert services.PUBLISH_INCOMPLETE in _text(select(page, ".govuk-error-summary")[0])
@@ -324,7 +326,7 @@ def test_publishing_a_complete_round_makes_it_read_only(client, world, portfolio
     page = _page(client, world.users["unit_lead"], url)
     assert select(page, '[data-testid="publish-form"]')
 
-    response = client.post(url)
+    response = client.post(url, {"version": round_.version})
     assert response.status_code == 302
     assert response["Location"] == _detail(round_)
     round_.refresh_from_db()
@@ -348,7 +350,8 @@ def test_reopening_needs_a_reason_and_changes_nothing_without_one(client, world,
     assert select(page, 'textarea[name="reason"]')
     assert select(page, 'label[for="id_reason"]')
 
-    response = client.post(url, {"reason": "   "})
+    round_.refresh_from_db()
+    response = client.post(url, {"reason": "   ", "version": round_.version})
     assert response.status_code == 422
     html = response.content.decode()
     assert services.REOPEN_REASON_REQUIRED in html
@@ -365,8 +368,10 @@ def test_reopening_is_recorded_with_its_reason_and_shown_in_the_log(client, worl
     services.round_publish(round_=round_, by=world.users["unit_lead"])
     client.force_login(world.users["unit_lead"])
     reason = "The <b>asylum</b> figures were revised."
+    round_.refresh_from_db()
     response = client.post(
-        reverse("assessments:round_reopen", args=[round_.pk]), {"reason": reason}
+        reverse("assessments:round_reopen", args=[round_.pk]),
+        {"reason": reason, "version": round_.version},
     )
     assert response.status_code == 302
     round_.refresh_from_db()
@@ -391,6 +396,52 @@ def test_reopening_a_round_that_is_not_published_is_refused(client, world, portf
     )
     assert services.NOT_PUBLISHED in response.content.decode()
     assert not round_.events.filter(kind=RoundEvent.Kind.REOPENED).exists()
+
+
+def test_a_publish_decided_before_someone_reopened_the_round_is_refused(client, world, portfolio):
+    """The lost update: one unit lead opens the publish page; meanwhile another publishes and
+    then reopens the round to fix a figure. Publishing from the first page must not undo the
+    reopening."""
+    round_ = make_round("December 2003", date(2003, 12, 31), portfolio.values())
+    for priority in portfolio.values():
+        assess(round_, priority)
+    client.force_login(world.users["unit_lead"])
+    url = reverse("assessments:round_publish", args=[round_.pk])
+    page = lxml.html.fromstring(client.get(url).content.decode())
+    seen = select(page, '[data-testid="publish-form"] input[name="version"]')[0].get("value")
+
+    other = UserFactory(username="other_lead", role=Role.UNIT_LEAD)
+    services.round_publish(round_=round_, by=other)
+    services.round_reopen(round_=round_, by=other, reason="A figure was wrong.")
+    round_.refresh_from_db()
+    before = round_.version
+
+    response = client.post(url, {"version": seen}, follow=True)
+
+    assert views.ROUND_CHANGED.format(name=round_.name, status="moderation") in (
+        response.content.decode()
+    )
+    round_.refresh_from_db()
+    assert (round_.status, round_.version) == (RoundStatus.MODERATION, before)
+    assert list(round_.events.values_list("kind", flat=True).order_by("pk")) == [
+        "created",
+        "published",
+        "reopened",
+    ]
+
+
+@pytest.mark.parametrize("name", ["assessments:round_moderation", "assessments:round_publish"])
+def test_a_round_move_without_the_version_is_refused(client, world, portfolio, name):
+    round_ = make_round("December 2003", date(2003, 12, 31), portfolio.values())
+    for priority in portfolio.values():
+        assess(round_, priority)
+    client.force_login(world.users["unit_lead"])
+
+    response = client.post(reverse(name, args=[round_.pk]), follow=True)
+
+    assert VERSION_MISSING in response.content.decode()
+    round_.refresh_from_db()
+    assert (round_.status, round_.version) == (RoundStatus.DRAFT, 1)
 
 
 def test_round_overview_runs_the_same_queries_at_300_priorities_as_at_3(
