@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump/pg_restore with argument lists, never a shell
+import subprocess  # nosec B404
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -147,8 +147,8 @@ def _pg_connection_args() -> tuple[list[str], dict[str, str]]:
 
 
 def _run(tool: str, args: list[str], env: dict[str, str]) -> None:
-    # Fixed tool path and an argument list from settings, no shell.
-    result = subprocess.run(  # noqa: S603  # nosec B603
+    # A fixed tool path and an argument list from settings, never through a shell.
+    result = subprocess.run(  # noqa: S603 # nosec B603
         [_pg_tool(tool), *args], env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
@@ -289,7 +289,8 @@ def verify(path: Path) -> Manifest:
                 elif member.name != DATABASE_MEMBER[engine]:
                     raise BackupError(EXTRA_MEMBER.format(name=member.name))
                 handle = archive.extractfile(member)
-                assert handle is not None  # nosec B101 - isfile() checked above
+                if handle is None:
+                    raise BackupError(MISSING_MEMBER.format(name=member.name))
                 digest = hashlib.sha256()
                 while chunk := handle.read(CHUNK):
                     digest.update(chunk)
@@ -316,7 +317,8 @@ def restore(path: Path, *, storage: Storage | None = None) -> Manifest:
             database_member = archive.getmember(DATABASE_MEMBER[engine])
             database = Path(work) / DATABASE_MEMBER[engine]
             handle = archive.extractfile(database_member)
-            assert handle is not None  # nosec B101 - verified as a file above
+            if handle is None:
+                raise BackupError(MISSING_MEMBER.format(name=database_member.name))
             with database.open("wb") as target:
                 shutil.copyfileobj(handle, target, CHUNK)
         # The copy on disk is checked again: what is loaded is exactly what was verified.
@@ -330,7 +332,8 @@ def restore(path: Path, *, storage: Storage | None = None) -> Manifest:
                 continue
             name = _safe_media_name(member.name)
             handle = archive.extractfile(member)
-            assert handle is not None  # nosec B101 - verified as a file above
+            if handle is None:
+                raise BackupError(MISSING_MEMBER.format(name=member.name))
             # Storage.save never overwrites (it picks another name): delete first, and the
             # saved name must be the archived one.
             if storage.exists(name):
