@@ -266,10 +266,12 @@ class AssessmentSpec:
 
 HEALTH_CODES = ["DH-AE-4H", "DH-RTT-18W"]
 
-# Each dated the last day of its month; the snapshot judges the figures for periods up to it.
+# Each judges the figures for periods up to the month it is named after, so it is dated after
+# that month's figures were first released (A&E on the second Thursday of the next month): the
+# snapshot as at the round's date then holds them.
 HEALTH_ROUNDS = [
-    ("December 2022", date(2022, 12, 31)),
-    ("June 2023", date(2023, 6, 30)),
+    ("December 2022", date(2023, 1, 31)),
+    ("June 2023", date(2023, 7, 31)),
 ]
 
 

@@ -21,7 +21,7 @@ Dates the sources give only to the month are stored as the first of that month.
 
 import csv
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -73,6 +73,10 @@ class MeasureSpec:
     # Later versions of some figures, in the same format: each is recorded after the figure it
     # revises, so the history keeps the figure as first published with its own "data as at".
     revisions_file: str = ""
+    # For a figure taken from a later consolidated file: how many months after its period the
+    # publisher first released it (on the second Thursday of that month), so a snapshot as at
+    # an earlier date still counts it as known from its first release (0: the file's date).
+    released_months_after: int = 0
     indicator_type: str = IndicatorType.OUTCOME
     target_value: Decimal | None = None
     target_date: date | None = None
@@ -130,13 +134,15 @@ AE = PrioritySpec(
             direction=Direction.HIGHER,
             frequency=Frequency.MONTHLY,
             data_file="ae_4hr_england.csv",
+            released_months_after=1,
             source=(
                 "NHS England, A&E Attendances and Emergency Admissions, monthly time series "
                 "(September 2023 edition, published 12 October 2023): England, all A&E types, "
                 "share of attendances admitted, transferred or discharged within four hours. "
                 "November 2010 to May 2015 are NHS England estimates apportioned from weekly "
                 "data. The series starts in November 2010, so the years of the 98% standard "
-                "(2004 to 2010) have no monthly figures here."
+                "(2004 to 2010) have no monthly figures here. Each month's figure counts as known "
+                "from its first monthly release, on the second Thursday of the following month."
             ),
             target_value=Decimal("78"),
             target_date=date(2025, 3, 1),
@@ -195,7 +201,8 @@ AE = PrioritySpec(
 RTT_SOURCE = (
     "NHS England, Referral to Treatment (RTT) waiting times, overview time series to October "
     "2022: England, incomplete pathways (patients still waiting to start consultant-led "
-    "treatment). "
+    "treatment). Each month's figure counts as known from its first monthly release, on the "
+    "second Thursday of the second month after. "
 )
 ELECTIVE_PLAN = date(2022, 2, 8)
 
@@ -221,6 +228,7 @@ RTT = PrioritySpec(
             direction=Direction.HIGHER,
             frequency=Frequency.MONTHLY,
             data_file="rtt_incomplete_18wk_england.csv",
+            released_months_after=2,
             source=RTT_SOURCE
             + "Share of patients waiting who had waited under 18 weeks, excluding estimates "
             "for trusts that did not report. Monthly from August 2007.",
@@ -243,6 +251,7 @@ RTT = PrioritySpec(
             direction=Direction.LOWER,
             frequency=Frequency.MONTHLY,
             data_file="rtt_incomplete_over_104wk_england.csv",
+            released_months_after=2,
             source=RTT_SOURCE
             + "Number waiting over 104 weeks, including NHS England estimates for trusts that "
             "did not report. Published from April 2021.",
@@ -267,6 +276,7 @@ RTT = PrioritySpec(
             direction=Direction.LOWER,
             frequency=Frequency.MONTHLY,
             data_file="rtt_incomplete_over_78wk_england.csv",
+            released_months_after=2,
             source=RTT_SOURCE
             + "Number waiting over 78 weeks, including NHS England estimates for trusts that "
             "did not report. Published from April 2021.",
@@ -645,7 +655,9 @@ def load_priorities(by: Any = access.SYSTEM) -> None:
         measures = {m.name: m for m in priority.measures.all()}
         for measure_spec in spec.measures:
             measure = _measure(priority, measure_spec, measures.get(measure_spec.name), by)
-            figures = read_actuals(measure_spec.data_file, measure.frequency)
+            figures = read_actuals(
+                measure_spec.data_file, measure.frequency, measure_spec.released_months_after
+            )
             revisions = (
                 read_actuals(measure_spec.revisions_file, measure.frequency)
                 if measure_spec.revisions_file
@@ -747,20 +759,42 @@ def _trajectories(
         )
 
 
-def read_actuals(data_file: str, frequency: str) -> list[services.ActualData]:
-    """The figures in one demo data file, in the project's own CSV format."""
+def second_thursday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 7)
+
+
+def first_release(period: date, months_after: int) -> date:
+    """The day a monthly figure was first released: the second Thursday of the month
+    `months_after` months after its period (NHS England's monthly statistics calendar)."""
+    index = period.year * 12 + period.month - 1 + months_after
+    return second_thursday(index // 12, index % 12 + 1)
+
+
+def read_actuals(
+    data_file: str, frequency: str, released_months_after: int = 0
+) -> list[services.ActualData]:
+    """The figures in one demo data file, in the project's own CSV format. With
+    `released_months_after`, each figure's "data as at" is its first release, where that came
+    before the file it was taken from."""
+    figures = []
     with open(DATA_DIR / data_file, newline="", encoding="utf-8") as handle:
-        return [
-            services.ActualData(
-                period=periods.parse(row["period"], frequency),
-                value=Decimal(row["value"]),
-                status=row["status"],
-                source=row["source"],
-                data_as_at=date.fromisoformat(row["data_as_at"]) if row["data_as_at"] else None,
-                note=row["note"],
+        for row in csv.DictReader(handle):
+            period = periods.parse(row["period"], frequency)
+            as_at = date.fromisoformat(row["data_as_at"]) if row["data_as_at"] else None
+            if released_months_after and as_at is not None:
+                as_at = min(as_at, first_release(period, released_months_after))
+            figures.append(
+                services.ActualData(
+                    period=period,
+                    value=Decimal(row["value"]),
+                    status=row["status"],
+                    source=row["source"],
+                    data_as_at=as_at,
+                    note=row["note"],
+                )
             )
-            for row in csv.DictReader(handle)
-        ]
+    return figures
 
 
 def _actuals(

@@ -61,7 +61,7 @@ def test_a_token_is_shown_once_and_stored_only_as_its_digest(client, official):
     client.force_login(official)
     response = client.post(reverse("tokens:create"), {"name": "Dashboard"})
     assert response.status_code == 201
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     token = response.context["made"]
     assert token.startswith("du_")
     assert token in response.content.decode()

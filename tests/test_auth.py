@@ -151,7 +151,7 @@ def test_good_password_signs_in_and_home_shows_role_and_department(client, offic
     html = response.content.decode()
     assert "Departmental official" in html
     assert "Home Office" in html
-    assert "Priorities and trajectories" in html
+    assert "Portfolio dashboard" in html
 
 
 def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(client, official):
