@@ -85,20 +85,21 @@ class CommentaryForm(VersionedForm):
     """The unit commentary for a month. The version is always sent: 0 when there is no
     commentary yet, so that two first drafts cannot silently replace each other."""
 
+    # Checked after line endings are made single (clean_text), as the service counts them: a
+    # browser posts each line break as two characters.
+    text = forms.CharField(
+        label="Commentary",
+        help_text=(
+            f"Up to {COMMENTARY_MAX_LENGTH:,} characters. It heads the note, above the figures. "
+            "Leave a blank line between paragraphs."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": COMMENTARY_REQUIRED},
+    )
+
     class Meta:
         model = NoteCommentary
         fields = ["text"]
-        labels = {"text": "Commentary"}
-        help_texts = {
-            "text": (
-                f"Up to {COMMENTARY_MAX_LENGTH:,} characters. It heads the note, above the "
-                "figures. Leave a blank line between paragraphs."
-            )
-        }
-        widgets = {"text": forms.Textarea(attrs={"rows": 8})}
-        error_messages = {
-            "text": {"required": COMMENTARY_REQUIRED, "max_length": COMMENTARY_TOO_LONG}
-        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,3 +107,9 @@ class CommentaryForm(VersionedForm):
         version.initial = self.instance.version if self.instance.pk else 0
         version.required = True
         version.error_messages["required"] = VERSION_MISSING
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].replace("\r\n", "\n")
+        if len(text) > COMMENTARY_MAX_LENGTH:
+            raise forms.ValidationError(COMMENTARY_TOO_LONG)
+        return text

@@ -191,6 +191,13 @@ def test_bad_input_is_shown_in_the_error_summary_and_nothing_is_saved(client, le
     assert not NoteCommentary.objects.exists()
 
 
+def test_the_page_counts_a_line_break_once_as_the_service_does(client, lead):
+    client.force_login(lead)
+    text = "a" * (COMMENTARY_MAX_LENGTH - 2) + "\r\n" + "b"
+    assert client.post(URL, {"text": text, "version": "0"}).status_code == 302
+    assert len(NoteCommentary.objects.get().text) == COMMENTARY_MAX_LENGTH
+
+
 def test_a_post_without_a_version_is_refused(client, lead):
     client.force_login(lead)
     response = client.post(URL, {"text": "No version."})
