@@ -4,12 +4,15 @@ from typing import Any
 
 from django import forms
 
+from deliveryunit.editing import VERSION_MISSING, VersionedForm
 from priorities import performance as perf
 from priorities.models import PriorityKind
 from priorities.selectors import departments_for_filter
 from stocktakes.panels import forum_choices
 
 from . import dashboard
+from .commentary import COMMENTARY_REQUIRED
+from .models import COMMENTARY_MAX_LENGTH, COMMENTARY_TOO_LONG, NoteCommentary
 
 UNKNOWN_DEPARTMENT = "Choose a department from the list"
 UNKNOWN_FORUM = "Choose a forum from the list"
@@ -76,3 +79,37 @@ class DashboardFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class CommentaryForm(VersionedForm):
+    """The unit commentary for a month. The version is always sent: 0 when there is no
+    commentary yet, so that two first drafts cannot silently replace each other."""
+
+    # Checked after line endings are made single (clean_text), as the service counts them: a
+    # browser posts each line break as two characters.
+    text = forms.CharField(
+        label="Commentary",
+        help_text=(
+            f"Up to {COMMENTARY_MAX_LENGTH:,} characters. It heads the note, above the figures. "
+            "Leave a blank line between paragraphs."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": COMMENTARY_REQUIRED},
+    )
+
+    class Meta:
+        model = NoteCommentary
+        fields = ["text"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        version = self.fields["version"]
+        version.initial = self.instance.version if self.instance.pk else 0
+        version.required = True
+        version.error_messages["required"] = VERSION_MISSING
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].replace("\r\n", "\n")
+        if len(text) > COMMENTARY_MAX_LENGTH:
+            raise forms.ValidationError(COMMENTARY_TOO_LONG)
+        return text

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Min
 from django.http import Http404
+from django.urls import reverse
 
 from assessments.models import Assessment, RoundStatus
 from deliveryunit import access, clock, documents, rendering
@@ -23,6 +24,8 @@ from priorities.charts import format_value
 from priorities.models import Actual, Priority
 from priorities.selectors import measure_series_for_priorities, with_measure_data
 from stocktakes.models import OUTSTANDING, Action, Meeting
+
+from .models import NoteCommentary
 
 BAD_MONTH = "Choose a month for the note, as YYYY-MM."
 MONTH_OUT_OF_RANGE = "Choose a month from {first} to {last}: the months with data."
@@ -321,6 +324,11 @@ def note_content(month: date) -> NoteContent:
     meetings = _planned_meetings(month)
     return NoteContent(
         month=month,
+        # Once the note is issued this is the issued text, which can no longer change.
+        commentary=NoteCommentary.objects.filter(month=month.replace(day=1))
+        .values_list("text", flat=True)
+        .first()
+        or "",
         status_counts=[(perf.STATUS_LABELS[s], status_counts.get(s, 0)) for s in STATUS_ORDER],
         likelihood_counts=[
             (code, LIKELIHOOD_LABELS[code], likelihood_counts.get(code, 0)) for code in LIKELIHOODS
@@ -416,7 +424,7 @@ def parse_month(value: Any) -> date:
         raise documents.DocumentRefused(BAD_MONTH) from None
 
 
-def _check_month(month: date) -> None:
+def check_month(month: date) -> None:
     latest = clock.today().replace(day=1)
     earliest = Actual.objects.aggregate(first=Min("period"))["first"]
     if month > latest or (earliest is not None and month < earliest.replace(day=1)):
@@ -435,7 +443,7 @@ class PMNoteBuilder:
             # The note is about the whole portfolio: for a scoped principal it does not exist.
             raise Http404
         month = parse_month(subject.get("month", ""))
-        _check_month(month)
+        check_month(month)
         return documents.Subject(
             key=f"month={month:%Y-%m}",
             title=f"Note to the Prime Minister, {month:%B %Y}",
@@ -464,6 +472,15 @@ class PMNoteBuilder:
                 }
             ],
             "formats": [(f.value, f.label) for f in (DocumentFormat.DOCX, DocumentFormat.PDF)],
+            # The unit lead writes the month's commentary there; analysts read it.
+            "companion": {
+                "url": reverse("pm_note_commentary"),
+                "title": "Unit commentary",
+                "button": (
+                    "Write the commentary" if access.is_unit_lead(user) else "Read the commentary"
+                ),
+                "month": latest,
+            },
         }
 
     def build(self, document: GeneratedDocument, progress: documents.Progress) -> bytes:

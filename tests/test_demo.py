@@ -56,7 +56,7 @@ def demo_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
         transaction.atomic(),
     ):
         call_command("load_demo", stdout=StringIO())
-        yield
+        yield media
         transaction.set_rollback(True)
 
 
@@ -120,6 +120,31 @@ def test_the_demo_has_the_september_2003_note_built_once(loaded):
     assert 1 <= note.page_count <= 2
     call_command("load_demo", stdout=StringIO())
     assert notes.count() == 1
+
+
+def test_the_demo_september_2003_note_opens_with_an_illustrative_commentary(
+    loaded, demo_loaded, settings
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from deliveryunit.models import GeneratedDocument
+    from portfolio.models import NoteCommentary
+
+    commentary = NoteCommentary.objects.get(month=date(2003, 9, 1))
+    # A draft, so the demo's unit lead can still change and issue it.
+    assert not commentary.is_issued
+    assert commentary.text.startswith("Illustrative commentary")
+    note = GeneratedDocument.objects.get(kind="pm_note", subject_key="month=2003-09")
+    settings.MEDIA_ROOT = demo_loaded  # where the demo wrote its documents
+    with note.file.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "Illustrative commentary, written for the demonstration" in text
+    assert text.index("Illustrative commentary") < text.index("Headlines")
+    call_command("load_demo", stdout=StringIO())
+    assert NoteCommentary.objects.get().text == commentary.text
 
 
 def test_asylum_psa_has_the_six_sub_targets_of_the_assessment_table(loaded):

@@ -4,6 +4,7 @@ from assessments.demo import load_assessments
 from deliveryunit import access, clock, demo, documents
 from deliveryunit.models import DocumentKind, DocumentStatus, GeneratedDocument
 from plans.demo import load_plans
+from portfolio.demo import load_note_commentary
 from priorities.demo import load_priorities
 from reviews.demo import load_reviews
 from stocktakes.demo import load_stocktakes
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         load_stocktakes()
         load_reviews()
         load_plans(by=access.SYSTEM)
+        load_note_commentary()
         # A note to the PM a user can open: September 2003, when the asylum pledge was met.
         # Built once, through the pipeline, as the monthly schedule would.
         if not GeneratedDocument.objects.filter(
