@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -31,7 +32,7 @@ from deliveryunit import access, clock, priority_facts
 from deliveryunit.priority_facts import IMPROVED, UNCHANGED, WORSENED, Likelihood, ReviewUnderWay
 from priorities import charts
 from priorities import performance as perf
-from priorities.models import Measure, Milestone, MilestoneStatus, Priority
+from priorities.models import Measure, MeasurePerformance, Milestone, MilestoneStatus, Priority
 from priorities.selectors import stored_performance
 from stocktakes.models import OUTSTANDING, Action, Meeting, MeetingStatus
 from stocktakes.panels import forum_priority_ids, tracker_url
@@ -49,6 +50,9 @@ LIKELIHOOD_CODES = ["G", "AG", "AR", "R"]
 LIKELIHOOD_LABELS = {"G": "Green", "AG": "Amber-Green", "AR": "Amber-Red", "R": "Red"}
 NOT_ASSESSED = "none"
 MOVE_ORDER = {WORSENED: 0, UNCHANGED: 1, IMPROVED: 2, "": 3}
+# Top-level rows a page of the table shows, each with its sub-targets. The tiles, counts and
+# "what has changed" always cover every row the filters leave, whatever the page.
+ROWS_PER_PAGE = 50
 
 _OPEN_MILESTONES = [MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS]
 _COMING_MEETINGS = [MeetingStatus.PLANNED, MeetingStatus.PACK_ISSUED]
@@ -275,11 +279,33 @@ def _priorities(user: Any, filters: dict[str, Any], today: date) -> list[Priorit
     )
 
 
+# What a row says of a measure's stored performance (the sparkline aside).
+_PERFORMANCE_FIELDS = (
+    "measure",
+    "status",
+    "latest_period",
+    "latest_value",
+    "latest_provisional",
+    "planned_value",
+    "previous_status",
+)
+
+
 def _measures(ids: list[int]) -> dict[int, list[MeasureLine]]:
+    # Sparklines are read only for the rows on the page (_add_sparklines): decoding every
+    # measure's points would cost more than the rest of the dashboard at portfolio scale.
     lines: dict[int, list[MeasureLine]] = defaultdict(list)
     for measure in (
         Measure.objects.filter(priority_id__in=ids)
         .select_related("stored_performance")
+        .only(
+            "priority_id",
+            "name",
+            "unit",
+            "frequency",
+            "indicator_type",
+            *(f"stored_performance__{name}" for name in _PERFORMANCE_FIELDS),
+        )
         .order_by("pk")
     ):
         lines[measure.priority_id].append(MeasureLine(measure, stored_performance(measure)))
@@ -309,6 +335,24 @@ def _next_meetings(ids: list[int], today: date) -> dict[int, NextMeeting]:
     ):
         found.setdefault(priority_id, NextMeeting(pk=pk, forum=forum, date=day))
     return found
+
+
+def _add_sparklines(rows: Iterable[Row]) -> None:
+    """The stored sparkline of each row's headline measure, in one query. Every other line
+    gets an empty one, so that reading it never asks the database again."""
+    headlines = {}
+    for row in rows:
+        for line in row.measures:
+            if line.performance.pk is not None:
+                line.performance.sparkline = {}
+        if (line := row.headline) is not None and line.performance.pk is not None:
+            headlines[line.performance.pk] = line.performance
+    if not headlines:
+        return
+    for pk, points in MeasurePerformance.objects.filter(pk__in=headlines).values_list(
+        "pk", "sparkline"
+    ):
+        headlines[pk].sparkline = points
 
 
 def visible_ids(user: Any) -> set[int]:
@@ -394,9 +438,20 @@ class Column:
     sorted: str  # "ascending", "descending" or "none", as aria-sort wants
 
 
+@dataclass(frozen=True)
+class PageLink:
+    number: int
+    url: str
+    current: bool
+
+    @property
+    def link_id(self) -> str:
+        return f"page-{self.number}"
+
+
 @dataclass
 class Dashboard:
-    rows: list[Row]  # top-level rows, sub-targets in their children
+    rows: list[Row]  # this page's top-level rows, sub-targets in their children
     matching: int  # rows, sub-targets included, that match every filter
     total: int  # rows the department, forum and kind filters leave
     likelihood_tiles: list[Tile]
@@ -407,6 +462,10 @@ class Dashboard:
     moved_round: str
     slipped: list[Row]
     show_reviews: bool
+    page: Page
+    page_links: list[PageLink] = field(default_factory=list)
+    previous_url: str = ""
+    next_url: str = ""
 
     def all_rows(self) -> list[Row]:
         return [shown for row in self.rows for shown in row.walk()]
@@ -416,7 +475,8 @@ FILTER_NAMES = ("department", "forum", "kind", "likelihood", "status")
 
 
 def query(params: dict[str, Any], **changes: str) -> str:
-    """A dashboard query string: the current filters and sort with some changed."""
+    """A dashboard query string: the current filters and sort with some changed. The page is
+    kept only when asked for: another filter or sort starts again at the first page."""
     values = {name: params.get(name) or "" for name in (*FILTER_NAMES, "sort")}
     values.update(changes)
     encoded = urlencode({k: v for k, v in values.items() if v})
@@ -509,8 +569,10 @@ def dashboard(user: Any, filters: dict[str, Any], params: dict[str, Any]) -> Das
     ]
     top = fold(matching, visible_ids(user))
     _set_depths(top)
+    page = Paginator(sort_rows(top, key, descending), ROWS_PER_PAGE).get_page(params.get("page"))
+    _add_sparklines(shown for row in page.object_list for shown in row.walk())
     return Dashboard(
-        rows=sort_rows(top, key, descending),
+        rows=list(page.object_list),
         matching=len(matching),
         total=len(rows),
         likelihood_tiles=likelihood_tiles,
@@ -521,4 +583,25 @@ def dashboard(user: Any, filters: dict[str, Any], params: dict[str, Any]) -> Das
         moved_round=next((r.likelihood.round_name for r in moved if r.likelihood), ""),
         slipped=sorted((r for r in rows if r.slipped), key=lambda r: natural_key(r.priority.code)),
         show_reviews=priority_facts.has_reviews(),
+        page=page,
+        **_page_links(params, page),
     )
+
+
+def _page_url(params: dict[str, Any], number: int) -> str:
+    return query(params, page=str(number) if number > 1 else "")
+
+
+def _page_links(params: dict[str, Any], page: Page) -> dict[str, Any]:
+    if page.paginator.num_pages < 2:
+        return {}
+    return {
+        "page_links": [
+            PageLink(number=n, url=_page_url(params, n), current=n == page.number)
+            for n in page.paginator.page_range
+        ],
+        "previous_url": _page_url(params, page.previous_page_number())
+        if page.has_previous()
+        else "",
+        "next_url": _page_url(params, page.next_page_number()) if page.has_next() else "",
+    }

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.apps import apps
+from django.core.paginator import Page, Paginator
 from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.urls import reverse
 
 from deliveryunit import access, priority_facts
 from deliveryunit.models import Department
@@ -189,6 +192,34 @@ class ListRow:
         return min(self.depth, 3)
 
 
+# Top-level priorities a page of the list shows, each with its sub-targets.
+LIST_PER_PAGE = 50
+
+
+def list_page(rows: list[ListRow], params: Any) -> tuple[Page, list[dict[str, Any]]]:
+    """The page of the list that `params` asks for (its "page"): whole trees, a top-level
+    priority with every sub-target under it, so that no sub-target loses its parent. With the
+    links to every page, keeping the filters."""
+    trees: list[list[ListRow]] = []
+    for row in rows:
+        if row.depth == 0 or not trees:
+            trees.append([])
+        trees[-1].append(row)
+    page = Paginator(trees, LIST_PER_PAGE).get_page(params.get("page"))
+    if page.paginator.num_pages < 2:
+        return page, []
+    kept = {key: value for key, value in params.items() if key != "page" and value}
+
+    def url(number: int) -> str:
+        query = urlencode({**kept, **({"page": number} if number > 1 else {})})
+        base = reverse("priorities:list")
+        return f"{base}?{query}" if query else base
+
+    return page, [
+        {"number": n, "url": url(n), "current": n == page.number} for n in page.paginator.page_range
+    ]
+
+
 def departments_for_filter(user: Any) -> QuerySet[Department]:
     """The departments a user can filter by: all for those who see everything, else the lead
     and delivery-chain departments of the priorities they can see."""
@@ -248,7 +279,17 @@ def priority_list(
         .prefetch_related(
             Prefetch(
                 "measures",
-                queryset=Measure.objects.select_related("stored_performance").order_by("pk"),
+                # The list says each measure's name and status: its stored sparkline and
+                # forecast are left in the database, which at portfolio scale halves the time.
+                queryset=Measure.objects.select_related("stored_performance")
+                .only(
+                    "priority_id",
+                    "name",
+                    "stored_performance__measure",
+                    "stored_performance__status",
+                    "stored_performance__status_label",
+                )
+                .order_by("pk"),
             )
         )
     )

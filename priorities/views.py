@@ -102,6 +102,7 @@ def priority_list(request: HttpRequest) -> HttpResponse:
     kind = filters.get("kind") or None
     within = form.within(filters)
     rows = selectors.priority_list(request.user, department, kind, within=within)
+    page, pages = selectors.list_page(rows, request.GET)
     departments = list(form.fields["department"].queryset)  # type: ignore[attr-defined]
     return render(
         request,
@@ -115,7 +116,9 @@ def priority_list(request: HttpRequest) -> HttpResponse:
             "selected_kind": kind or "",
             "filtered": bool(department or kind or within is not None),
             "show_likelihood": priority_facts.has_likelihood(),
-            "rows": rows,
+            "rows": [row for tree in page.object_list for row in tree],
+            "page": page,
+            "pages": pages,
             "matching_count": sum(1 for row in rows if not row.context_only),
             "links": {
                 **_links(access.is_editor(request.user), create=("priorities:create",)),

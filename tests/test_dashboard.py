@@ -16,7 +16,7 @@ from assessments import services as assessment_services
 from assessments.models import Assessment, AssessmentRound, AssessmentStatus, RoundStatus
 from deliveryunit import clock
 from deliveryunit.models import Role
-from portfolio import forms
+from portfolio import dashboard, forms
 from priorities import periods
 from priorities import services as priority_services
 from priorities.models import (
@@ -774,7 +774,48 @@ def test_dashboard_runs_the_same_queries_for_30_or_300_priorities(
     large = _count(client, HOME)
     assert large == small
     assert _count(client, f"{HOME}?status=off_track&sort=-likelihood") == small_filtered
-    _response, page = _page(client, world.users[username])
+    # The table pages through the top-level rows; every row is on one page or another.
+    codes, url = [], HOME
+    while url:
+        _response, page = _page(client, world.users[username], url)
+        codes += _codes(page)
+        (nav,) = select(page, '[data-testid="dashboard-pages"]') or [None]
+        url = next((a.get("href") for a in select(nav, 'a[rel="next"]')), None) if nav else None
     expected = 300 if username == "minister_all" else 150
-    assert len([c for c in _codes(page) if c.startswith("B")]) == expected
+    assert len([c for c in codes if c.startswith("B")]) == expected
+    assert len(codes) == len(set(codes))
     print(f"\n{username}: {small} queries at 30 priorities, {large} at 300")  # noqa: T201
+
+
+def test_the_table_pages_but_tiles_and_counts_cover_every_row(client, world, portfolio):
+    # 90 bulk rows (60 top-level, 30 sub-targets) and the 4 of the portfolio (3 top-level).
+    _bulk(world, 90, 0)
+    _response, first = _page(client, world.users["minister_all"], f"{HOME}?sort=-priority")
+
+    def top_level(page):
+        rows = select(page, 'tr[data-testid="dashboard-row"]')
+        return [row.get("data-code") for row in rows if row.get("data-depth") == "0"]
+
+    assert len(top_level(first)) == dashboard.ROWS_PER_PAGE
+    tiles = select(first, '[data-testid="status-tile"]')
+    assert sum(int(_text(select(t, ".du-tile__count")[0])) for t in tiles) == 94
+    assert _text(select(first, "caption")[0]).startswith("94 priorities")
+    assert "Page 1 of 2" in _text(select(first, '[data-testid="page-of"]')[0])
+    (nav,) = select(first, 'nav[data-testid="dashboard-pages"]')
+    (following,) = select(nav, 'a[rel="next"]')
+    # The page link keeps the sort and works without JavaScript and with htmx.
+    assert following.get("href") == f"{HOME}?sort=-priority&page=2"
+    assert following.get("hx-get") == following.get("href")
+    assert select(nav, 'a[aria-current="page"]')[0].text_content() == "1"
+
+    _response, second = _page(client, world.users["minister_all"], following.get("href"))
+    assert len(top_level(second)) == 63 - dashboard.ROWS_PER_PAGE
+    assert set(_codes(second)).isdisjoint(_codes(first))
+    assert len(_codes(second)) + len(_codes(first)) == 94
+    # Sorting or filtering starts again at the first page.
+    (sort_link,) = select(second, 'a[data-sort="status"]')
+    assert "page=" not in sort_link.get("href")
+    assert select(second, 'a[rel="prev"]')[0].get("href") == f"{HOME}?sort=-priority"
+    # A page past the end shows the last one.
+    _response, beyond = _page(client, world.users["minister_all"], f"{HOME}?sort=-priority&page=9")
+    assert _codes(beyond) == _codes(second)

@@ -624,10 +624,38 @@ def test_list_runs_the_same_queries_for_5_or_500_priorities(
     with django_assert_max_num_queries(small) as captured:
         response = client.get(url)
     assert len(captured) == small
+    # The list pages through whole trees; every priority is on one page or another.
     html = response.content.decode()
+    while match := re.search(r'href="([^"]+)" rel="next"', response.content.decode()):
+        response = client.get(match.group(1).replace("&amp;", "&"))
+        html += response.content.decode()
     assert html.count('data-testid="priority-row"') == 500
     # Status comes from the stored performance of every measure, not from actuals.
     assert html.count('data-status="on_track"') == 500
+
+
+def test_list_pages_through_whole_trees_and_keeps_the_filters(client, world, analyst):
+    client.force_login(analyst)
+    _bulk_portfolio(180, world.own, world.other)
+    url = f"{LIST_URL}?kind=psa"
+    first = client.get(url).content.decode()
+    assert "?kind=psa&amp;page=2" in first
+    assert "Page 1 of" in first
+    count = int(re.search(r"(\d+) priorities matching", first).group(1))
+    seen, html = 0, first
+    page = 1
+    while True:
+        rows = re.findall(r'data-testid="priority-row"[^>]*data-depth="(\d+)"', html)
+        assert rows
+        assert rows[0] == "0"  # a page starts with a top-level priority
+        assert len([d for d in rows if d == "0"]) <= selectors.LIST_PER_PAGE
+        seen += len(rows)
+        if 'rel="next"' not in html:
+            break
+        page += 1
+        html = client.get(f"{url}&page={page}").content.decode()
+    assert page > 1
+    assert seen == count
 
 
 def test_priority_page_runs_the_same_queries_for_50_or_5000_actuals(
