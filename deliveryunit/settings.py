@@ -215,6 +215,14 @@ if PRODUCTION:
     # Only the hashed copies are kept and compressed: every reference goes through the
     # manifest, and compressing plotly.js twice over is most of the build's time.
     WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+elif env_bool("DJANGO_SERVE_STATIC", False):
+    # `make run` serves through gunicorn, which serves no static files: whitenoise does, as in
+    # production, but straight from the static folders (no collectstatic needed).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+    WHITENOISE_USE_FINDERS = True
 # Documents and pending imports go through Django's storage API only. The embedded default
 # keeps them as files under MEDIA_ROOT; production with more than one host keeps them in an
 # S3-compatible bucket that every web and worker container shares (STORAGE_BACKEND=s3, or
