@@ -5,12 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test install install-dev packages assets collectstatic build system-packages pytest lint bench bench-quick serve-production
+.PHONY: run dev test install install-dev packages assets collectstatic build system-packages pytest lint bench bench-quick serve-production
 
-run: install assets ## install, migrate, load demo data and serve on 127.0.0.1:$(PORT)
+run: install assets ## install, migrate, load demo data and serve on 127.0.0.1:$(PORT) (gunicorn + whitenoise)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	DJANGO_SERVE_STATIC=1 $(VENV)/bin/gunicorn deliveryunit.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2
+
+dev: install-dev assets ## as `make run`, with Django's autoreloading development server
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev assets system-packages ## install what the tests need and run the whole suite

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "deliveryunit.signin.SessionTimeoutMiddleware",
     "deliveryunit.limits.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "deliveryunit.clock.ClockMiddleware",
@@ -172,15 +173,23 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Login throttling: five failures for one account lock it for an hour.
+# Login throttling: five failures for one account lock it for an hour; and AXES_ADDRESS_
+# FAILURE_LIMIT failures from one source address, across any accounts, lock that address out for
+# the same hour (deliveryunit/signin.py AddressThrottleHandler).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Lockout is per account, not per address: the users sit behind shared departmental gateways,
-# where locking an address would lock out a whole department after one person's mistakes.
+# The address limit is well above the account limit: users sit behind shared departmental
+# gateways, where the account limit on an address would lock out a whole department after one
+# person's mistakes; 30 failures in an hour is many people mistyping, or one address trying
+# accounts. An address lockout is lifted with `manage.py axes_reset_ip <address>`.
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "30"))
+AXES_HANDLER = "deliveryunit.signin.AddressThrottleHandler"
+# axes.W006 asks for "ip_address" in AXES_LOCKOUT_PARAMETERS, which would lock an address at the
+# account limit; the handler above limits addresses at their own, higher limit instead.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 LANGUAGE_CODE = "en-gb"
@@ -206,6 +215,14 @@ if PRODUCTION:
     # Only the hashed copies are kept and compressed: every reference goes through the
     # manifest, and compressing plotly.js twice over is most of the build's time.
     WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+elif env_bool("DJANGO_SERVE_STATIC", False):
+    # `make run` serves through gunicorn, which serves no static files: whitenoise does, as in
+    # production, but straight from the static folders (no collectstatic needed).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+    WHITENOISE_USE_FINDERS = True
 # Documents and pending imports go through Django's storage API only. The embedded default
 # keeps them as files under MEDIA_ROOT; production with more than one host keeps them in an
 # S3-compatible bucket that every web and worker container shares (STORAGE_BACKEND=s3, or
@@ -277,7 +294,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A sign-in lasts at most 8 hours (a working day), and ends after 30 minutes without a request
+# (deliveryunit/signin.py checks both on the server).
 SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -289,6 +309,14 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, for Path=/ and
+    # with no Domain, so no other host (a sibling subdomain) can set or shadow it.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_DOMAIN = None
+    CSRF_COOKIE_DOMAIN = None
+    SESSION_COOKIE_PATH = "/"
+    CSRF_COOKIE_PATH = "/"
 
 # Celery: a broker when REDIS_URL is set; otherwise tasks run in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -20,6 +20,7 @@ urlpatterns = [
     # The data API answers 401 or 403, never a redirect to sign in (api/endpoints.py).
     path("api/", include("api.urls")),
     path("account/api-tokens/", include("api.urls_tokens")),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("users/", include("deliveryunit.urls_users")),
     path("admin/", admin.site.urls),
 ]

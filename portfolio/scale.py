@@ -598,11 +598,10 @@ class _Builder:
         meta = model._meta
         quote = connection.ops.quote_name
         columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
-        sql = (
-            # Table and column names from the model's own metadata, quoted; values as parameters.
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
+        table = quote(meta.db_table)
+        values = ", ".join(["%s"] * len(fields))
+        # Table and column names from the model's own metadata, quoted; values as parameters.
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608  # nosec B608  # quoted model names
         with connection.cursor() as cursor:
             for start in range(0, len(rows), 5000):
                 cursor.executemany(sql, rows[start : start + 5000])

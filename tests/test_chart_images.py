@@ -205,3 +205,15 @@ def test_print_svg_leaves_what_it_cannot_read_as_it_was():
     kept = svg_print.print_svg(odd).decode()
     assert len(re.findall("<path", kept)) == 2
     assert kept.count('transform="rotate(45)"') == 2
+
+
+def test_print_svg_expands_no_entity_and_leaves_an_svg_with_a_doctype_as_it_was():
+    # An SVG that declares entities is never parsed, so no entity is expanded (the XML bombs
+    # need a DTD to declare theirs).
+    declared = (
+        b'<!DOCTYPE svg [<!ENTITY boom "expanded">]>'
+        b'<svg xmlns="http://www.w3.org/2000/svg"><text style="fill: red;">&boom;</text></svg>'
+    )
+    kept = svg_print.print_svg(declared)
+    assert kept == declared
+    assert b"expanded</text>" not in kept
