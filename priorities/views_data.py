@@ -166,7 +166,7 @@ def _map(
         request.POST if request.method == "POST" else {**saved, "shown_sheet": saved.get("sheet")}
     )
     try:
-        choice = imports.choose_sheet(pending.upload(), source)
+        choice = pending.choose_sheet(source)
     except imports.ImportRefused as exc:
         pending.discard()
         form = _upload_form(None, measure=measure, kinds=[pending.kind])

@@ -188,7 +188,12 @@ def test_a_publishers_file_waits_for_its_mapping_in_the_bucket(
     )
     assert response.status_code == 302
     token = response["Location"].split("token=")[1].split("&")[0]
-    assert keys(bucket) == [f"imports/{token}.json", f"imports/{token}.upload"]
+    # The upload, and its first sheet as read (kept so the mapping step does not read it again).
+    assert keys(bucket) == [
+        f"imports/{token}.json",
+        f"imports/{token}.sheet0.json",
+        f"imports/{token}.upload",
+    ]
     assert object_bytes(bucket, f"imports/{token}.upload") == content
 
     # The next step (possibly on another web process) reads the upload back from the bucket.

@@ -21,7 +21,11 @@ from .apply import CONFIRM_WITH_ERRORS, CONFLICT, ImportConflict, Outcome, apply
 from .parse import (
     ACTUALS,
     AMBIGUOUS_MEASURE,
+    AMBIGUOUS_NUMBER,
+    BLANK_HEADER,
+    COMMA_NOT_THOUSANDS,
     DATA_AS_AT_INVALID,
+    DUPLICATE_HEADER,
     DUPLICATE_PERIOD,
     FILE_EMPTY,
     FORMULA_PREFIXES,
@@ -82,6 +86,7 @@ from .preview import (
     show_number,
 )
 from .readers import (
+    AMBIGUOUS_DELIMITER,
     FILE_TOO_LARGE,
     FILE_UNREADABLE,
     MAX_BYTES,
@@ -103,11 +108,16 @@ from .readers import (
 
 __all__ = [
     "ACTUALS",
+    "AMBIGUOUS_DELIMITER",
     "AMBIGUOUS_MEASURE",
+    "AMBIGUOUS_NUMBER",
+    "BLANK_HEADER",
     "CHANGED",
+    "COMMA_NOT_THOUSANDS",
     "CONFIRM_WITH_ERRORS",
     "CONFLICT",
     "DATA_AS_AT_INVALID",
+    "DUPLICATE_HEADER",
     "DUPLICATE_PERIOD",
     "ERROR",
     "FILE_EMPTY",

@@ -25,7 +25,7 @@ from deliveryunit import access
 
 from .. import periods
 from ..models import VALUE_DIGITS, ActualStatus, Measure
-from .readers import MAX_ROWS, ImportRefused, Table, blank, cell_text
+from .readers import MAX_ROWS, ImportRefused, Table, blank, cell_text, column_letter
 
 # --- what an import holds, and its messages -----------------------------------------------
 
@@ -50,6 +50,25 @@ MEASURE_NOT_YOURS = "You can only submit data for measures of your own departmen
 MEASURE_EMPTY = "The measure is empty."
 VALUE_EMPTY = "The value is empty."
 VALUE_NOT_NUMBER = "'{value}' is not a number."
+COMMA_NOT_THOUSANDS = (
+    "'{value}' has a comma that is not a thousands separator (as in 1,234 or 1,234,567.5). Use "
+    "a full stop as the decimal mark, or save the file separated by semicolons if the comma is "
+    "the decimal mark."
+)
+AMBIGUOUS_NUMBER = (
+    "'{value}' could be two different numbers: in a file separated by semicolons the comma is "
+    "the decimal mark, but this looks like a thousands separator (1,234 could be 1.234 or "
+    "1234, 1.234 could be 1234 or 1.234). Write the number with no thousands separator, for "
+    "example 1234 or 1234,5."
+)
+DUPLICATE_HEADER = (
+    "The first row names the column '{column}' more than once (names are compared ignoring "
+    "case, spaces and hyphens). Keep one of them and import the file again."
+)
+BLANK_HEADER = (
+    "Column {column} has data but no name in the first row. Name the column, or delete it, and "
+    "import the file again."
+)
 VALUE_TOO_LARGE = "'{value}' is too large: at most 14 digits before the decimal point."
 DUPLICATE_PERIOD = "{period} appears more than once in the file (first in row {row})."
 STATUS_INVALID = "'{status}' is not a status: use provisional or final."
@@ -121,9 +140,49 @@ def names_a_date(cell: Any) -> bool:
         return False
 
 
-def parse_value(cell: Any, scale: Decimal = SCALES[SCALE_AS_PUBLISHED]) -> Decimal:
+# How numbers are written, read strictly: a decimal point or (in a file separated by
+# semicolons) a decimal comma, and thousands separators only in whole groups of three.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+_THOUSANDS_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$", re.ASCII)
+_THOUSANDS_COMMA_WHOLE = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$", re.ASCII)
+_THOUSANDS_DOT_WHOLE = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$", re.ASCII)
+_THOUSANDS_SPACE = re.compile(r"^[+-]?[1-9]\d{0,2}([ \u00a0\u202f]\d{3})+([.,]\d+)?$", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$", re.ASCII)
+
+
+def number_text(text: str, *, decimal_comma: bool = False) -> str:
+    """The text of a number as Decimal reads it, or ValueError with the reason it is not one.
+
+    A comma is a thousands separator only in the 1,234 / 1,234,567.5 pattern; any other comma is
+    refused rather than dropped (`71,2` is not 712). In a file separated by semicolons (what
+    Excel writes where the comma is the decimal mark) a single comma is the decimal mark, and a
+    number that could be read either way there (`1,234`, `1.234`, or both marks at once) is
+    refused with the reason. Spaces group thousands only in groups of three."""
+    given = text
+    if _THOUSANDS_SPACE.match(text):
+        text = re.sub(r"[ \u00a0\u202f]", "", text)
+    if decimal_comma:
+        if ("," in text and "." in text) or _THOUSANDS_COMMA_WHOLE.match(text):
+            raise ValueError(AMBIGUOUS_NUMBER.format(value=given))
+        if _THOUSANDS_DOT_WHOLE.match(text):
+            raise ValueError(AMBIGUOUS_NUMBER.format(value=given))
+        if _DECIMAL_COMMA.match(text):
+            text = text.replace(",", ".")
+    elif "," in text:
+        if not _THOUSANDS_COMMA.match(text):
+            raise ValueError(COMMA_NOT_THOUSANDS.format(value=given))
+        text = text.replace(",", "")
+    if not _PLAIN_NUMBER.match(text):
+        raise ValueError(VALUE_NOT_NUMBER.format(value=given))
+    return text
+
+
+def parse_value(
+    cell: Any, scale: Decimal = SCALES[SCALE_AS_PUBLISHED], *, decimal_comma: bool = False
+) -> Decimal:
     """A stored value from a cell: a number, scaled, rounded to the stored decimal places
-    (publisher files carry floating-point fractions such as 0.9718742234272824)."""
+    (publisher files carry floating-point fractions such as 0.9718742234272824). Text is read
+    by `number_text`; `decimal_comma` for a CSV file separated by semicolons."""
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         raise ValueError(VALUE_EMPTY)
     if isinstance(cell, (bool, date, datetime)):
@@ -135,7 +194,7 @@ def parse_value(cell: Any, scale: Decimal = SCALES[SCALE_AS_PUBLISHED]) -> Decim
     else:
         text = cell_text(cell)
         try:
-            number = Decimal(text.replace(",", "").replace(" ", ""))
+            number = Decimal(number_text(text, decimal_comma=decimal_comma))
         except InvalidOperation as exc:
             raise ValueError(VALUE_NOT_NUMBER.format(value=text)) from exc
     if not number.is_finite():
@@ -250,6 +309,7 @@ def _read_row(
     value_cell: Any,
     scale: Decimal,
     extra: dict[str, Any],
+    decimal_comma: bool = False,
 ) -> ParsedRow:
     parsed = ParsedRow(
         row=number,
@@ -270,7 +330,7 @@ def _read_row(
         except periods.PeriodError as exc:
             parsed.errors.append(str(exc))
     try:
-        parsed.value = str(parse_value(value_cell, scale))
+        parsed.value = str(parse_value(value_cell, scale, decimal_comma=decimal_comma))
     except ValueError as exc:
         parsed.errors.append(str(exc))
     for name, cell in extra.items():
@@ -313,6 +373,23 @@ def _mark_duplicates(rows: list[ParsedRow]) -> None:
 # --- our own format -----------------------------------------------------------------------
 
 
+def _columns(names: list[str], rows: list[list[Any]]) -> dict[str, int]:
+    """Where each named column is. A name given twice (`value` and ` Value` included) or data
+    in a column with no name refuses the file: which of them is meant would be a guess."""
+    columns: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        if name in columns:
+            raise ImportRefused(DUPLICATE_HEADER.format(column=name))
+        columns[name] = index
+    for row in rows:
+        for index, value in enumerate(row):
+            if (index >= len(names) or not names[index]) and cell_text(value):
+                raise ImportRefused(BLANK_HEADER.format(column=column_letter(index)))
+    return columns
+
+
 def parse_own_format(
     table: Table,
     *,
@@ -331,9 +408,7 @@ def parse_own_format(
     if header_index is None:
         raise ImportRefused(FILE_EMPTY)
     names = [_normalise_header(cell) for cell in table.rows[header_index]]
-    columns: dict[str, int] = {}
-    for index, name in enumerate(names):
-        columns.setdefault(name, index)
+    columns = _columns(names, table.rows[header_index + 1 :])
     required = (["measure"] if resolve else []) + ["period", "value"]
     missing = [name for name in required if name not in columns]
     if missing:
@@ -369,6 +444,7 @@ def parse_own_format(
                 value_cell=cell(row, "value"),
                 scale=SCALES[SCALE_AS_PUBLISHED],
                 extra={name: cell(row, name) for name in optional},
+                decimal_comma=table.decimal_comma,
             )
         )
     if not parsed:
@@ -427,6 +503,7 @@ def parse_mapped(table: Table, *, mapping: Mapping, measure: Measure) -> MappedR
                 value_cell=value_cell,
                 scale=scale,
                 extra={},
+                decimal_comma=table.decimal_comma,
             )
         )
     if not parsed:

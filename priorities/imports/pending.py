@@ -31,13 +31,25 @@ from .parse import (
     parse_own_format,
     portfolio_resolver,
 )
-from .readers import FILE_TOO_LARGE, MAX_BYTES, ImportRefused, read_table, sheet_names
+from .readers import (
+    FILE_TOO_LARGE,
+    MAX_BYTES,
+    ImportRefused,
+    SheetChoice,
+    Table,
+    choose_from,
+    read_table,
+    sheet_names,
+    table_dumps,
+    table_loads,
+)
 
 PENDING_MISSING = "This import has expired or is already finished. Upload the file again."
 
 PENDING_MAX_AGE_SECONDS = 24 * 60 * 60
 PENDING_FOLDER = "imports"
 _META, _UPLOAD = ".json", ".upload"
+_SHEET = ".sheet{index}.json"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 MAP, PREVIEW = "map", "preview"
 
@@ -55,6 +67,7 @@ class PendingImport:
     mapping: dict[str, Any] = field(default_factory=dict)
     skipped: int = 0
     has_upload: bool = False
+    sheets: list[str] = field(default_factory=list)  # of the upload, once read
     created: float = field(default_factory=time.time)
 
     @property
@@ -81,6 +94,32 @@ class PendingImport:
         with default_storage.open(self._name(_UPLOAD), "rb") as handle:
             return handle.read()
 
+    # The mapping step shows the upload again on every request; reading a workbook can take
+    # seconds, so each sheet is read once and kept, bounded as read_table bounds it.
+
+    def sheet_table(self, sheet: str) -> Table:
+        """A sheet of the upload as read the first time it was asked for."""
+        if not self.sheets:
+            self.sheets = sheet_names(self.upload())
+            self.save()
+        name = self._name(_SHEET.format(index=self.sheets.index(sheet)))
+        try:
+            if default_storage.exists(name):
+                with default_storage.open(name, "rb") as handle:
+                    return table_loads(handle.read())
+        except (OSError, ValueError):
+            pass  # read it again below
+        table = read_table(self.upload(), sheet or None)
+        _put(name, table_dumps(table))
+        return table
+
+    def choose_sheet(self, choice: dict[str, Any]) -> SheetChoice:
+        """The sheet of the upload that the mapping step shows (see readers.choose_from)."""
+        if not self.sheets:
+            self.sheets = sheet_names(self.upload())
+            self.save()
+        return choose_from(choice, sheets=self.sheets, read=self.sheet_table)
+
     def save(self, upload: bytes | None = None) -> None:
         if upload is not None:
             _put(self._name(_UPLOAD), upload)
@@ -88,7 +127,8 @@ class PendingImport:
         _put(self._name(_META), json.dumps(asdict(self)).encode())
 
     def discard(self) -> None:
-        for suffix in (_META, _UPLOAD):
+        kept = [_SHEET.format(index=index) for index in range(len(self.sheets))]
+        for suffix in (_META, _UPLOAD, *kept):
             default_storage.delete(self._name(suffix))
 
 
@@ -141,9 +181,14 @@ def pending_start(
     if len(data) > MAX_BYTES:
         raise ImportRefused(FILE_TOO_LARGE)
     if measure is not None and publisher:
-        sheet_names(data)  # can it be read at all?
+        pending.sheets = sheet_names(data)  # can it be read at all?
         pending.stage = MAP
         pending.save(upload=data)
+        try:
+            pending.sheet_table(pending.sheets[0])  # the sheet the mapping step shows first
+        except ImportRefused:
+            pending.discard()
+            raise
         return pending
     table = read_table(data)
     if measure is None:

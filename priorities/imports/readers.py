@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 # --- limits and messages ------------------------------------------------------------------
@@ -40,6 +41,18 @@ WORKBOOK_TOO_BIG = (
 FILE_UNREADABLE = (
     "The file could not be read. Upload a CSV file or an Excel workbook (.xlsx or .xls)."
 )
+AMBIGUOUS_DELIMITER = (
+    "The columns of this CSV file could be separated by {first} or by {second}. Save it again "
+    "with one separator between columns (a comma, a semicolon, a tab or |) and import that."
+)
+
+# What may separate the columns of a CSV file. Which one a file uses is read from the file (see
+# csv_delimiter); a semicolon is what Excel writes where the decimal mark is a comma, so in a
+# file separated by semicolons a comma in a number is its decimal mark (see parse.parse_value).
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "| characters"}
+# Rows looked at to decide the delimiter.
+DELIMITER_SAMPLE_ROWS = 50
 
 
 class ImportProblem(Exception):
@@ -68,6 +81,8 @@ def file_kind(data: bytes) -> str:
 class Table:
     rows: list[list[Any]]
     truncated: bool = False  # more than MAX_SCAN_ROWS rows
+    # A CSV file separated by semicolons, where a comma in a number is the decimal mark.
+    decimal_comma: bool = False
 
 
 def _clean_cell(value: Any) -> Any:
@@ -88,18 +103,50 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="strict")
 
 
-def _csv_rows(data: bytes) -> Iterator[list[Any]]:
+def _csv_text(data: bytes) -> str:
     try:
-        text = _decode(data)
+        return _decode(data)
     except UnicodeDecodeError as exc:
         raise ImportRefused(FILE_UNREADABLE) from exc
-    sample = text[:4096]
+
+
+def csv_delimiter(text: str) -> str:
+    """The delimiter of a CSV file, never a guess between two. Each candidate splits the first
+    rows into fields; the usual number of fields (more than one) is what that delimiter makes of
+    the file, and the candidate that gives it on the most rows wins. Two that do equally well
+    refuse the file: `a,b;c` could be either. A file that no candidate splits is one column."""
+    scores: dict[str, int] = {}
+    for delimiter in DELIMITERS:
+        counts: dict[int, int] = {}
+        try:
+            reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+            seen = 0
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                counts[len(row)] = counts.get(len(row), 0) + 1
+                seen += 1
+                if seen >= DELIMITER_SAMPLE_ROWS:
+                    break
+        except csv.Error:
+            continue
+        usual = max(counts.items(), key=lambda item: (item[1], item[0]), default=(1, 0))
+        if usual[0] > 1:
+            scores[delimiter] = usual[1]
+    if not scores:
+        return ","
+    ranked = sorted(scores, key=lambda d: -scores[d])
+    if len(ranked) > 1 and scores[ranked[0]] == scores[ranked[1]]:
+        first, second = sorted(ranked[:2], key=DELIMITERS.index)
+        raise ImportRefused(
+            AMBIGUOUS_DELIMITER.format(first=DELIMITER_NAMES[first], second=DELIMITER_NAMES[second])
+        )
+    return ranked[0]
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[list[Any]]:
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        for row in csv.reader(io.StringIO(text), dialect):
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
             yield [_clean_cell(cell) for cell in row[:MAX_COLUMNS]]
     except csv.Error as exc:
         raise ImportRefused(FILE_UNREADABLE) from exc
@@ -184,9 +231,6 @@ def sheet_names(data: bytes) -> list[str]:
 
 def _sheet_rows(data: bytes, sheet: str | None) -> Iterator[list[Any]]:
     kind = file_kind(data)
-    if kind == CSV:
-        yield from _csv_rows(data)
-        return
     if kind == XLSX:
         book = _xlsx_book(data)
         try:
@@ -220,16 +264,24 @@ def read_table(data: bytes, sheet: str | None = None) -> Table:
     rows dropped. Raises ImportRefused when the file cannot be read."""
     if len(data) > MAX_BYTES:
         raise ImportRefused(FILE_TOO_LARGE)
+    decimal_comma = False
+    if file_kind(data) == CSV:
+        text = _csv_text(data)
+        delimiter = csv_delimiter(text)
+        decimal_comma = delimiter == ";"
+        source = _csv_rows(text, delimiter)
+    else:
+        source = _sheet_rows(data, sheet)
     rows: list[list[Any]] = []
     truncated = False
-    for row in _sheet_rows(data, sheet):
+    for row in source:
         if len(rows) >= MAX_SCAN_ROWS:
             truncated = True
             break
         rows.append(row)
     while rows and blank(rows[-1]):
         rows.pop()
-    return Table(rows=rows, truncated=truncated)
+    return Table(rows=rows, truncated=truncated, decimal_comma=decimal_comma)
 
 
 def blank(row: list[Any]) -> bool:
@@ -297,14 +349,22 @@ class SheetChoice:
 
 
 def choose_sheet(data: bytes, choice: Mapping[str, Any]) -> SheetChoice:
-    """The sheet named in `choice` (or the first), read: `choice` holds the `sheet` asked for,
-    the `shown_sheet` that was on screen when it was asked and the `header_row` given there.
-    Raises ImportRefused when the workbook or the sheet cannot be read."""
-    sheets = sheet_names(data)
+    """The sheet named in `choice` (or the first), read from the upload: see `choose_from`."""
+    return choose_from(
+        choice, sheets=sheet_names(data), read=lambda sheet: read_table(data, sheet or None)
+    )
+
+
+def choose_from(
+    choice: Mapping[str, Any], *, sheets: list[str], read: Callable[[str], Table]
+) -> SheetChoice:
+    """The sheet named in `choice` (or the first) among `sheets`, read by `read`: `choice` holds
+    the `sheet` asked for, the `shown_sheet` that was on screen when it was asked and the
+    `header_row` given there. Raises ImportRefused when the sheet cannot be read."""
     requested = choice.get("sheet")
     sheet = requested if requested in sheets else sheets[0]
     fresh = choice.get("shown_sheet") != sheet
-    table = read_table(data, sheet or None)
+    table = read(sheet)
     guessed_header, guessed_period = guess_mapping(table)
     header_row = guessed_header
     if not fresh:
@@ -320,3 +380,56 @@ def choose_sheet(data: bytes, choice: Mapping[str, Any]) -> SheetChoice:
         guessed_period_column=guessed_period,
         fresh=fresh,
     )
+
+
+# --- a read sheet kept between requests ---------------------------------------------------
+# JSON rather than pickle: what is kept is read back by the web process.
+
+
+def _cell_json(cell: Any) -> Any:
+    if cell is None or isinstance(cell, (str, bool, int, float)):
+        return cell
+    if isinstance(cell, datetime):
+        return {"datetime": cell.isoformat()}
+    if isinstance(cell, date):
+        return {"date": cell.isoformat()}
+    if isinstance(cell, time):
+        return {"time": cell.isoformat()}
+    if isinstance(cell, timedelta):
+        return {"seconds": cell.total_seconds()}
+    return str(cell)
+
+
+def _cell_from_json(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "datetime" in value:
+        return datetime.fromisoformat(value["datetime"])
+    if "date" in value:
+        return date.fromisoformat(value["date"])
+    if "time" in value:
+        return time.fromisoformat(value["time"])
+    return timedelta(seconds=value["seconds"])
+
+
+def table_dumps(table: Table) -> bytes:
+    """A read table as JSON, to keep instead of reading the upload again."""
+    payload = {
+        "rows": [[_cell_json(cell) for cell in row] for row in table.rows],
+        "truncated": table.truncated,
+        "decimal_comma": table.decimal_comma,
+    }
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def table_loads(data: bytes) -> Table:
+    """A table kept by `table_dumps`. Raises ValueError when it is not one."""
+    try:
+        payload = json.loads(data)
+        return Table(
+            rows=[[_cell_from_json(cell) for cell in row] for row in payload["rows"]],
+            truncated=bool(payload["truncated"]),
+            decimal_comma=bool(payload["decimal_comma"]),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError("not a kept table") from exc
