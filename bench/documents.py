@@ -62,7 +62,7 @@ TARGETS = [
     (TARGET_PACK, 5.0),
     (TARGET_NOTE, 3.0),
 ]
-MEASURED: dict[str, tuple[float, int | None, str]] = {}
+MEASURED: dict[str, tuple[float, int | None, str, float]] = {}
 
 
 def main() -> int:
@@ -115,6 +115,9 @@ class Built:
     seconds: float
     size: int
     pages: int | None
+    # CPU seconds of this process (not the chart browser's): on a machine shared with other
+    # work, wall-clock time says as much about the load as about the build.
+    cpu: float = 0.0
 
 
 def build(kind: str, fmt: str, subject: dict[str, Any], *, cold: bool = False) -> Built:
@@ -127,9 +130,10 @@ def build(kind: str, fmt: str, subject: dict[str, Any], *, cold: bool = False) -
 
     # As the workbench's own builds are asked for (on a schedule, or when a round is published).
     document = documents.document_request(kind=kind, format=fmt, subject=subject, by=access.SYSTEM)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     documents.run_build(document.pk)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     document.refresh_from_db()
     if document.status != DocumentStatus.DONE:
         raise SystemExit(f"{document.title} ({fmt}) did not build: {document.error}")
@@ -139,7 +143,7 @@ def build(kind: str, fmt: str, subject: dict[str, Any], *, cold: bool = False) -
 
         with document.file.open("rb") as handle:
             pages = len(pypdf.PdfReader(io.BytesIO(handle.read())).pages)
-    return Built(seconds, document.size or 0, pages)
+    return Built(seconds, document.size or 0, pages, cpu)
 
 
 def timed(function: Callable[[], Any]) -> tuple[float, Any]:
@@ -152,11 +156,11 @@ def _size(n: int) -> str:
     return f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"
 
 
-ROW = "  {:<46} {:>5} {:>7} {:>6} {:>9} {:>9} {:>9}"
+ROW = "  {:<46} {:>5} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9}"
 
 
 def header() -> None:
-    print(ROW.format("document", "fmt", "charts", "pages", "size", "content", "build"))
+    print(ROW.format("document", "fmt", "charts", "pages", "size", "content", "build", "cpu"))
 
 
 def row(title: str, fmt: str, charts: int | str, content: float, built: Built) -> None:
@@ -169,6 +173,7 @@ def row(title: str, fmt: str, charts: int | str, content: float, built: Built) -
             _size(built.size),
             f"{content:.2f} s",
             f"{built.seconds:.2f} s",
+            f"{built.cpu:.2f} s",
         ),
         flush=True,
     )
@@ -217,7 +222,7 @@ def delivery_report(
         built = build("delivery_report", fmt, subject, cold=bool(target))
         row(title, fmt, content.chart_count, content_seconds, built)
         if target and fmt == "pdf":
-            MEASURED[target] = (built.seconds, built.pages, title)
+            MEASURED[target] = (built.seconds, built.pages, title, built.cpu)
     if target:
         # The same report again: every chart now comes from the cache.
         built = build("delivery_report", "pdf", subject)
@@ -232,7 +237,7 @@ def pm_note(title: str, month: date, target: str = "") -> None:
         built = build("pm_note", fmt, {"month": f"{month:%Y-%m}"})
         row(title, fmt, "-", content_seconds, built)
         if target and fmt == "pdf":
-            MEASURED[target] = (built.seconds, built.pages, title)
+            MEASURED[target] = (built.seconds, built.pages, title, built.cpu)
 
 
 def stocktake_pack(title: str, priorities: list[Any], meeting_date: date, target: str) -> None:
@@ -246,7 +251,7 @@ def stocktake_pack(title: str, priorities: list[Any], meeting_date: date, target
     meeting = Meeting.objects.create(forum=forum, date=meeting_date)
     built = build("stocktake_pack", "pdf", {"meeting": meeting.pk, "issue": ""}, cold=True)
     row(title, "pdf", len(priorities) * MEASURES_PER_PRIORITY, 0.0, built)
-    MEASURED[target] = (built.seconds, built.pages, title)
+    MEASURED[target] = (built.seconds, built.pages, title, built.cpu)
 
 
 def targets_table(load: float) -> None:
@@ -254,16 +259,18 @@ def targets_table(load: float) -> None:
         f"\nAgainst the targets (load average {load:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end; each with an empty chart cache)"
     )
-    print(f"  {'target':<46} {'limit':>7} {'measured':>9} {'pages':>6}  met")
+    print(f"  {'target':<46} {'limit':>7} {'measured':>9} {'cpu':>9} {'pages':>6}  met")
     for what, limit in TARGETS:
         if what not in MEASURED:
             print(f"  {what:<46} {limit:>5.0f} s {'not run':>9}")
             continue
-        seconds, pages, title = MEASURED[what]
+        seconds, pages, title, cpu = MEASURED[what]
         met = "yes" if seconds < limit else "NO"
         if QUICK:
             met = "(quick mode: smaller portfolio)"
-        print(f"  {what:<46} {limit:>5.0f} s {seconds:>7.2f} s {pages or '':>6}  {met}")
+        print(
+            f"  {what:<46} {limit:>5.0f} s {seconds:>7.2f} s {cpu:>7.2f} s {pages or '':>6}  {met}"
+        )
         if title and QUICK:
             print(f"    measured on: {title}")
 
@@ -271,8 +278,8 @@ def targets_table(load: float) -> None:
 def run() -> None:
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
+    from deliveryunit import clock
     from deliveryunit.models import DocumentKind, DocumentStatus, GeneratedDocument
     from priorities.models import Priority
 
@@ -296,7 +303,8 @@ def run() -> None:
 
     charts_cold_and_warm()
 
-    month = timezone.localdate().replace(day=1)
+    # The note can be built up to the workbench's today (the demo's "as at"), not the calendar's.
+    month = clock.today().replace(day=1)
     if DEMO:
         demo_documents(month)
 

@@ -74,7 +74,7 @@ async (jobs) => {
 
 @dataclass(frozen=True)
 class ImageSpec:
-    """How a figure is drawn: the format ("svg" or "png"), its size in CSS pixels, and the
+    """How a figure is drawn: the format ("svg", "png" or "jpeg"), its size in CSS pixels, and the
     scale (2 draws a PNG with twice the pixels each way)."""
 
     format: str = "svg"
@@ -85,6 +85,8 @@ class ImageSpec:
 
 SVG = ImageSpec()
 PNG_FOR_WORD = ImageSpec(format="png", scale=2)
+# Documents' charts, in PDF and Word alike: see rendering.draw_charts for why JPEG.
+PRINT = ImageSpec(format="jpeg", scale=2)
 
 
 class DrawError(RuntimeError):

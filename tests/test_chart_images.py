@@ -217,3 +217,20 @@ def test_print_svg_expands_no_entity_and_leaves_an_svg_with_a_doctype_as_it_was(
     kept = svg_print.print_svg(declared)
     assert kept == declared
     assert b"expanded</text>" not in kept
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_documents_draw_their_charts_as_one_jpeg_for_pdf_and_word_alike(monkeypatch, fmt):
+    # WeasyPrint draws SVG node by node and encodes PNG again; it embeds JPEG as it is.
+    from deliveryunit import rendering
+
+    specs = []
+
+    def export(figures, spec):
+        specs.append(spec)
+        return [b"\xff\xd8\xff jpeg" for _ in figures]
+
+    monkeypatch.setattr(chart_images, "_export", export)
+    assert rendering.draw_charts([FIGURE], fmt=fmt) == [b"\xff\xd8\xff jpeg"]
+    assert [(spec.format, spec.scale) for spec in specs] == [("jpeg", 2)]
+    assert rendering._sniff(b"\xff\xd8\xff jpeg") == "image/jpeg"

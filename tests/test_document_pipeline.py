@@ -30,6 +30,7 @@ def test_each_app_registers_the_builder_of_its_own_documents():
         DocumentKind.DELIVERY_REPORT: "assessments.documents",
         DocumentKind.STOCKTAKE_PACK: "stocktakes.documents",
         DocumentKind.PM_NOTE: "portfolio.pm_note",
+        DocumentKind.REVIEW_REPORT: "reviews.documents",
     }
 
 

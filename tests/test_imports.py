@@ -593,7 +593,8 @@ def test_an_exception_during_the_write_rolls_everything_back(analyst, measure, m
     )
     pending.set_rows(rows)
     fingerprint = imports.build_preview(pending, user=analyst).fingerprint
-    real = services.actual_record
+    # The per-row write inside services.actuals_import, which the import calls once.
+    real = services._record
     calls = []
 
     def failing(**kwargs):
@@ -602,7 +603,7 @@ def test_an_exception_during_the_write_rolls_everything_back(analyst, measure, m
             raise RuntimeError("disk full")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "actual_record", failing)
+    monkeypatch.setattr(services, "_record", failing)
     with unchanged_database(), pytest.raises(RuntimeError):
         imports.apply(pending, by=analyst, fingerprint=fingerprint)
     assert len(calls) == 4  # three rows were written, then rolled back
