@@ -21,6 +21,8 @@ from django.db import transaction
 from deliveryunit.models import Department
 from priorities import services as priority_services
 from priorities.models import LinkStrength, Measure, Priority
+from stocktakes.models import ActionStatus
+from stocktakes.services import action_update_status
 
 from . import services
 from .models import ChartKind, IssueNode, IssueStatus, PlanStatus, PriorityReview, Stage
@@ -165,6 +167,9 @@ def _link(links: list[Any], starts: str) -> Any:
     return next((link for link in links if link.who.startswith(starts)), None)
 
 
+CLOSED_NOTE = "Done in 2003, as the review reported (illustrative)."
+
+
 @transaction.atomic
 def load_reviews(by: Any = None) -> None:
     """Create PSA 7's delivery chain and the demo review if missing. Safe to run again."""
@@ -256,5 +261,12 @@ def load_reviews(by: Any = None) -> None:
         )
     ]  # fmt: skip
     for recommendation in recommendations[:2]:
-        services.recommendation_accept(recommendation=recommendation, by=by, expected_version=None)
+        action = services.recommendation_accept(
+            recommendation=recommendation, by=by, expected_version=None
+        )
+        # The review belongs to 2003: its actions were done then, so nothing of it is overdue
+        # on the demo's date (the tracker keeps them under "done", with where they came from).
+        action_update_status(
+            action=action, by=by, expected_version=None, status=ActionStatus.DONE, note=CLOSED_NOTE
+        )
     services.review_move_stage(review=review, by=by, expected_version=None, stage=Stage.FIELDWORK)

@@ -141,8 +141,9 @@ def test_earn_or_learn_task_force(loaded):
     assert meeting.agenda_items.count() == 3
     contents = meeting.pack_issues.get().contents
     assert [row["measure"] for row in contents["indicators"]] == [measure.name]
-    # The pack shows the indicator as it stood at the meeting.
-    assert contents["indicators"][0]["latest_period"] == "2016-Q1"
+    # The pack shows the indicator as it was known at the meeting: on 8 March 2016 the first
+    # quarter of 2016 had not ended, so its latest figure is the last quarter of 2015.
+    assert contents["indicators"][0]["latest_period"] == "2015-Q4"
     assert {a.status for a in meeting.actions.all()} == {ActionStatus.DONE, ActionStatus.DROPPED}
 
 
