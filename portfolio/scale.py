@@ -164,6 +164,13 @@ def _check(options: Options) -> None:
         raise Refused(TOO_FEW_ACTIONS)
 
 
+def _published(period: date, frequency: str) -> date:
+    """When a generated figure was first reported: 20 days after a month ends, 45 after a
+    quarter or a year."""
+    lag = 20 if frequency == Frequency.MONTHLY else 45
+    return _period_end(period, frequency) + timedelta(days=lag)
+
+
 def _refresh_stored_performance(measure_ids: list[int]) -> None:
     """Stored derived performance for the measures just written (bulk inserts bypass the
     services that would otherwise refresh it)."""
@@ -765,9 +772,8 @@ class _Builder:
                     for p in trajectory_points
                 )
             frequency = plan.measure.frequency
-            lag = 20 if frequency == Frequency.MONTHLY else 45
             for period, value, provisional in plan.actuals:
-                published = _period_end(period, frequency) + timedelta(days=lag)
+                published = _published(period, frequency)
                 actuals.append(
                     (
                         plan.measure.pk,
@@ -1039,7 +1045,7 @@ class _Builder:
 
     def _snapshot(self, priority: Priority, day: date) -> list[dict[str, Any]]:
         """As assessments.services.performance_snapshot records it, from the plans in memory:
-        each measure's latest actual on or before `day` against the trajectory then in force."""
+        each measure's latest figure known on `day` against the trajectory then in force."""
         rows = []
         for plan in self.measures_of[id(priority)]:
             measure = plan.measure
@@ -1051,7 +1057,8 @@ class _Builder:
                     )
             latest = None
             for period, value, _ in plan.actuals:
-                if period <= day:
+                # As the services record it: the figures known on `day` (priorities.known_at).
+                if min(_published(period, measure.frequency), self.as_at) <= day:
                     latest = (period, float(value))
             if latest is None:
                 status = perf.NO_DATA
