@@ -446,7 +446,7 @@ def test_home_page_counts_reviews_under_way(client, review, analyst, world, offi
     html = _get(client, analyst, reverse("home"))
     assert "<strong>2</strong> reviews under way you can see" in html
     html = _get(client, official, reverse("home"))
-    assert "<strong>1</strong> reviews under way you can see" in html
+    assert "<strong>1</strong> review under way you can see" in html
 
 
 # --- query bounds -------------------------------------------------------------------------------
