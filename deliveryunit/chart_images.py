@@ -10,8 +10,9 @@ re-reads the 4.8 MB plotly.js, so each chart costs about 0.4 s however small it 
 page stays loaded and one call draws a whole batch: a chart then costs what plotly.js takes to
 lay it out and write its SVG.
 
-Every image is kept in a cache under CHART_CACHE_DIR (by default MEDIA_ROOT/chart-cache),
-named by the SHA-256 of the figure, the format and the size, so a chart that shows the same
+Every image is kept in a cache under CHART_CACHE_DIR (MEDIA_ROOT/chart-cache when unset; a
+temporary folder in production), named by the SHA-256 of the figure, the format and the size,
+so a chart that shows the same
 thing (the same measure as at the same date, in another department's report, in the whole
 portfolio's, or in a rebuild) is drawn once. The cache is bounded (CHART_CACHE_MAX_MB): the
 least recently used images go first. Deleting the folder at any time is safe.

@@ -6,6 +6,7 @@ the deployment hardening that `manage.py check --deploy` asks for and requires a
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -202,6 +203,13 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
+# Chart images drawn for documents, cached by a hash of their figure (deliveryunit/chart_images.py).
+# A cache of this process's own drawings, not shared data: in production it stays out of the
+# documents' storage, in the temporary folder unless CHART_CACHE_DIR says otherwise.
+CHART_CACHE_DIR = os.environ.get(
+    "CHART_CACHE_DIR",
+    str(Path(tempfile.gettempdir()) / "deliveryunit-chart-cache") if PRODUCTION else "",
+)
 if PRODUCTION:
     # Static files from the app itself (compressed, hashed names) with no separate server or CDN.
     # In development `runserver` and the test live server serve them from static/.
