@@ -24,7 +24,9 @@ from deliveryunit.models import (
     GeneratedDocument,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Like every transactional test here: a flush that recreated the content types under new ids
+# would make the next serialized_rollback test fail to reload its rows (on PostgreSQL).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ORIGINAL_PDF = b"%PDF-1.4 the original note"
 
