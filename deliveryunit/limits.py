@@ -59,7 +59,14 @@ class NoStoreForSignedInMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if getattr(request, "_public_view", False):
+            # The same for everyone and cached on purpose: the session is not read (signin.py).
+            return response
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        if signed_in and user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], *args: Any) -> None:
+        request._public_view = getattr(view_func, "login_required", True) is False  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ two timestamps in the session; the cookie's own lifetime is only the outer bound
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit
@@ -40,7 +41,17 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], *args: Any
+    ) -> HttpResponse | None:
+        # Public views (login_not_required: the progress pages, sign-in) never read the session:
+        # reading it would mark their cached responses "Vary: Cookie". Nor does a request
+        # without a session cookie, which has no session to end.
+        if getattr(view_func, "login_required", True) is False:
+            return None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
             session = request.session
             moment = now()
             signed_in = session.setdefault(SIGNED_IN_AT, moment)
@@ -52,7 +63,7 @@ class SessionTimeoutMiddleware:
                 auth.logout(request)
             elif moment - last_seen >= _TOUCH_EVERY or LAST_SEEN not in session:
                 session[LAST_SEEN] = moment
-        return self.get_response(request)
+        return None
 
 
 class AddressThrottleHandler(AxesDatabaseHandler):

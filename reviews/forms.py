@@ -294,7 +294,7 @@ class FindingForm(ReviewPartForm):
     upload = forms.FileField(
         label="Image",
         required=False,
-        help_text="A PNG or JPEG image, at most 5 MB. It is checked and saved afresh.",
+        help_text="A PNG or JPEG image, at most 2 MB. It is checked and saved afresh.",
     )
 
     class Meta:

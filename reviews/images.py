@@ -19,12 +19,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-MAX_BYTES = 5 * 1024 * 1024
+# Within the cap on every request body (settings.MAX_REQUEST_BODY), so the page says why.
+MAX_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 MAX_SIDE = 10_000
 
 NOT_AN_IMAGE = "The file must be a PNG or JPEG image."
-TOO_LARGE = "The image must be smaller than 5 MB."
+TOO_LARGE = "The image must be smaller than 2 MB."
 TOO_MANY_PIXELS = "The image must be at most 25 million pixels and 10,000 pixels on a side."
 WRONG_EXTENSION = (
     "The file's name does not match what it contains: it is a {actual} image but is called "

@@ -104,11 +104,11 @@ def test_uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_stored(
     assert _stored_files(Path(isolated_media_root)) == []
 
 
-def test_an_image_over_5_mb_is_refused(client, review, analyst, isolated_media_root):
-    # Noise does not compress: a PNG well over the limit.
+def test_an_image_over_2_mb_is_refused(client, review, analyst, isolated_media_root):
+    # Noise does not compress: a PNG over the limit, within the cap on a request's body.
     import os
 
-    noisy = Image.frombytes("RGB", (1800, 1200), os.urandom(1800 * 1200 * 3))
+    noisy = Image.frombytes("RGB", (1000, 800), os.urandom(1000 * 800 * 3))
     buffer = io.BytesIO()
     noisy.save(buffer, format="PNG")
     assert len(buffer.getvalue()) > images.MAX_BYTES
