@@ -65,23 +65,28 @@ def _commentary_url(month: date, name: str = "pm_note_commentary") -> str:
     return f"{reverse(name)}?month={month:%Y-%m}"
 
 
+def _month_or_none(request: HttpRequest) -> date | None:
+    """The month the request names, or None with the note's message for the user."""
+    try:
+        return _note_month(request)
+    except documents.DocumentRefused as refused:
+        messages.error(request, " ".join(refused.messages))
+        return None
+
+
 @access.editor_required
 @require_http_methods(["GET", "POST"])
 def note_commentary(request: HttpRequest) -> HttpResponse:
-    """The unit commentary for a month's note: the unit lead writes and changes it until the
-    note is issued; analysts read it."""
-    try:
-        month = _note_month(request)
-    except documents.DocumentRefused as refused:
-        messages.error(request, " ".join(refused.messages))
+    """A month's unit commentary: the unit lead writes it until the note is issued."""
+    if (month := _month_or_none(request)) is None:
         return redirect("documents:list")
     current = commentary.commentary_for(month)
     writable = access.is_unit_lead(request.user) and not (current and current.is_issued)
-    if request.method == "POST":
-        access.check(access.is_unit_lead(request.user))
-    form = CommentaryForm(request.POST if request.method == "POST" else None, instance=current)
+    posted = request.method == "POST"
+    access.check(not posted or access.is_unit_lead(request.user))
+    form = CommentaryForm(request.POST if posted else None, instance=current)
     context: dict[str, Any] = {"month": month, "commentary": current, "writable": writable}
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         try:
             commentary.commentary_save(
                 month=month,

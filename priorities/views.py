@@ -103,14 +103,13 @@ def priority_list(request: HttpRequest) -> HttpResponse:
     within = form.within(filters)
     rows = selectors.priority_list(request.user, department, kind, within=within)
     page, pages = selectors.list_page(rows, request.GET)
-    departments = list(form.fields["department"].queryset)  # type: ignore[attr-defined]
     return render(
         request,
         "priorities/priority_list.html",
         {
             "nav_priorities": True,
             "form": form,
-            "departments": departments,
+            "departments": list(form.fields["department"].queryset),  # type: ignore[attr-defined]
             "selected_department": department.pk if department else None,
             "kinds": PriorityKind.choices,
             "selected_kind": kind or "",

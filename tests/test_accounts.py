@@ -76,6 +76,8 @@ def test_production_cookies_carry_the_host_prefix_and_pass_the_deploy_check():
         "DJANGO_ALLOWED_HOSTS": "delivery.example.gov.uk",
         "DJANGO_SETTINGS_MODULE": "deliveryunit.settings",
     }
+    # The browser tests allow Django's async-unsafe calls in this process; a deployment never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     script = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
