@@ -102,16 +102,6 @@ def reviews_of_priority(user: Any, priority: Priority) -> list[PriorityReview]:
     return list(reviews_for_user(user).filter(priority=priority).order_by("-start", "-pk"))
 
 
-def priorities_under_review(user: Any) -> set[int]:
-    """The ids of priorities with a review under way that the user may see (one query)."""
-    return set(
-        reviews_for_user(user)
-        .exclude(stage=Stage.COMPLETE)
-        .values_list("priority_id", flat=True)
-        .distinct()
-    )
-
-
 # --- the issue tree --------------------------------------------------------------------------
 
 
