@@ -64,3 +64,25 @@ def fresh_business_date():
     clock.forget()
     yield
     clock.forget()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a transactional test that does not reload the serialized rows.
+
+    Such a test's flush re-runs post_migrate, which recreates content types and permissions under
+    new ids; the next test with serialized_rollback then fails to reload its rows (PostgreSQL
+    keeps counting ids where SQLite may not, so it shows there first).
+    """
+    unsafe = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = "transactional_db" in getattr(item, "fixturenames", ()) or (
+            marker is not None and marker.kwargs.get("transaction")
+        )
+        if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
+            unsafe.append(item.nodeid)
+    if unsafe:
+        raise pytest.UsageError(
+            "Transactional tests must be marked "
+            "django_db(transaction=True, serialized_rollback=True): " + ", ".join(unsafe)
+        )

@@ -395,7 +395,10 @@ def test_priorities_of_objective_kinds_are_adopted_into_their_departments_plans(
     assert services.objectives_adopt_priorities(by=analyst) == []
 
 
-def test_the_migration_adopts_priorities_and_reverses(transactional_db, world):
+# Transactional, so the migration runs on committed rows; serialized_rollback, so the flush after
+# it does not recreate content types under new ids that the next serialized test would clash with.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_adopts_priorities_and_reverses(world):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
