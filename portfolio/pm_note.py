@@ -37,7 +37,7 @@ LIKELIHOOD_LABELS = {"R": "Red", "AR": "Amber-Red", "AG": "Amber-Green", "G": "G
 RAG_CLASS = {"R": "red", "AR": "amber-red", "AG": "amber-green", "G": "green"}
 # The note stays within two pages at any portfolio size: this many priorities, actions and
 # meetings are listed, the rest counted and left to the dashboard.
-MAX_ATTENTION = 12
+MAX_ATTENTION = 10
 MAX_IMPROVED = 5
 MAX_ACTIONS = 6
 MAX_MEETINGS = 6
@@ -59,6 +59,11 @@ def previous_month(month: date) -> date:
 
 def next_month(month: date) -> date:
     return month_end(month) + timedelta(days=1)
+
+
+def _others(line: PriorityLine) -> str:
+    count = line.other_measures
+    return f" (and {count} other {_plural(count, 'measure')})" if count else ""
 
 
 def _plural(count: int, noun: str) -> str:
@@ -92,6 +97,20 @@ class PriorityLine:
     attention: list[str] = field(default_factory=list)
     improved: list[str] = field(default_factory=list)
     overdue_actions: int = 0
+
+    @property
+    def shown_measures(self) -> list[MeasureLine]:
+        """The one measure the note's table shows for this priority: the worst placed, and of
+        those one whose status changed this month. The others are counted, so the note stays
+        within two pages however many measures a priority has."""
+        if not self.measures:
+            return []
+        rank = {status: n for n, status in enumerate(STATUS_ORDER)}
+        return [min(self.measures, key=lambda m: (rank[m.status], not m.status_changed_from))]
+
+    @property
+    def other_measures(self) -> int:
+        return len(self.measures) - len(self.shown_measures)
 
     @property
     def likelihood_worsened(self) -> bool:
@@ -221,8 +240,9 @@ def _priority_line(
     statuses, statuses_before = [], []
     for measure in priority.measures.all():
         s = series[measure.pk]
-        now = perf.assess(s, as_at=as_at)
-        then = perf.assess(s, as_at=before)
+        # The note quotes no forecast: status and latest figures only.
+        now = perf.assess(s, as_at=as_at, with_forecast=False)
+        then = perf.assess(s, as_at=before, with_forecast=False)
         statuses.append(now.status)
         statuses_before.append(then.status)
         change = ""
@@ -535,11 +555,11 @@ def _word(document: GeneratedDocument, note: NoteContent) -> bytes:
         doc.add_heading("The figures", level=2)
         rows = []
         for line in note.listed:
-            for index, m in enumerate(line.measures or [None]):
+            for index, m in enumerate(line.shown_measures or [None]):
                 rows.append(
                     [
                         f"{line.priority.code} {line.priority.title}" if index == 0 else "",
-                        m.name if m else "",
+                        (m.name + _others(line)) if m else "",
                         f"{m.latest} ({m.period}) vs {m.planned}" if m else "",
                         m.status_label if m else "",
                         m.change if m else "",

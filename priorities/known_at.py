@@ -24,6 +24,7 @@ All of it is read in one query for any number of measures.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,15 +39,17 @@ from .models import Actual, ActualStatus
 @dataclass(frozen=True)
 class KnownFigure:
     period: date
-    value: Decimal
+    value: Decimal | float
     status: str
     note: str
     data_as_at: date | None
     source: str = ""
 
 
+@functools.lru_cache(maxsize=4096)
 def period_end(period: date, frequency: str) -> date:
-    """The last day of the period that starts on `period`."""
+    """The last day of the period that starts on `period` (remembered: a portfolio asks for
+    the same few hundred periods tens of thousands of times)."""
     last_month = periods.step(period, frequency)
     if last_month.month == 1:
         year, month = last_month.year - 1, 12
@@ -59,10 +62,13 @@ def known_from(period: date, data_as_at: date | None, frequency: str) -> date:
     return data_as_at or period_end(period, frequency)
 
 
-def figures_known_at(measures: Iterable[Any], known_at: date) -> dict[int, list[KnownFigure]]:
-    """For each measure (with its actuals prefetched, or not), its figures as known on
-    `known_at`, by period, oldest first. One query on the history whatever the number of
-    measures."""
+def figures_known_at(
+    measures: Iterable[Any], known_at: date, current: dict[int, list[Any]] | None = None
+) -> dict[int, list[KnownFigure]]:
+    """For each measure, its figures as known on `known_at`, by period, oldest first. One
+    query on the history whatever the number of measures. `current` gives each measure's
+    actuals as they are now, by measure id (rows with the Actual fields); without it they are
+    read from each measure's actuals (prefetched, or not)."""
     measures = list(measures)
     frequency = {m.pk: m.frequency for m in measures}
     versions: dict[tuple[int, date], list[dict[str, Any]]] = defaultdict(list)
@@ -90,7 +96,8 @@ def figures_known_at(measures: Iterable[Any], known_at: date) -> dict[int, list[
         if figure is not None:
             known[measure_id].append(figure)
     for measure in measures:
-        for actual in measure.actuals.all():
+        rows = current.get(measure.pk, []) if current is not None else measure.actuals.all()
+        for actual in rows:
             if (measure.pk, actual.period) in versions or actual.period > known_at:
                 continue
             if known_from(actual.period, actual.data_as_at, measure.frequency) <= known_at:

@@ -170,8 +170,11 @@ def status_series(series: MeasureSeries) -> list[tuple[date, str]]:
     ]
 
 
-def assess(series: MeasureSeries, as_at: date | None = None) -> Performance:
-    """Status against the current trajectory at the latest actual (on or before `as_at`)."""
+def assess(
+    series: MeasureSeries, as_at: date | None = None, *, with_forecast: bool = True
+) -> Performance:
+    """Status against the current trajectory at the latest actual (on or before `as_at`).
+    `with_forecast=False` leaves the forecast out, for a reader that shows none."""
     tolerance = float(series.tolerance or 0)
     actuals = _sorted_actuals(series.actuals)
     if as_at is not None:
@@ -194,7 +197,7 @@ def assess(series: MeasureSeries, as_at: date | None = None) -> Performance:
         better_by=None if planned is None else better_by(series.direction, value, planned),
         tolerance=tolerance,
         target_met=_target_met(series, actuals),
-        forecast=forecast(series, actuals),
+        forecast=forecast(series, actuals) if with_forecast else None,
     )
 
 

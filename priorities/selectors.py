@@ -18,7 +18,8 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
-from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import FloatField, Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from deliveryunit import access, priority_facts
@@ -64,14 +65,72 @@ _DATA_PREFETCHES: tuple[str | Prefetch, ...] = (
 )
 
 
+# What measure_series_for_priorities prefetches as models: everything but the trajectory points
+# and actuals, which it reads as plain values (a portfolio has tens of thousands of them, and
+# making each a model instance cost most of a document's reading time).
+_SERIES_PREFETCHES: tuple[str | Prefetch, ...] = tuple(
+    p
+    for p in _DATA_PREFETCHES
+    if not (
+        isinstance(p, Prefetch)
+        and p.prefetch_to in ("measures__trajectories__points", "measures__actuals")
+    )
+)
+
+
 def with_measure_data(queryset: QuerySet[Priority]) -> QuerySet[Priority]:
-    """`queryset` with the lead department and every row the measures' series need."""
-    return queryset.select_related("lead_department").prefetch_related(*_DATA_PREFETCHES)
+    """`queryset` with the lead department and the rows measure_series_for_priorities reads as
+    models (it reads the points and actuals itself, as values)."""
+    return queryset.select_related("lead_department").prefetch_related(*_SERIES_PREFETCHES)
+
+
+@dataclass(frozen=True)
+class ActualRow:
+    """An actual as measure_series_for_priorities reads it: the fields a series and
+    known_at.figures_known_at use, without a model instance."""
+
+    period: date
+    value: float
+    status: str
+    note: str
+    source: str
+    data_as_at: date | None
+
+
+def _values_of(
+    measures: list[Measure],
+) -> tuple[dict[int, list[Point]], dict[int, list[ActualRow]]]:
+    """The points of every trajectory of `measures` (by trajectory id) and their actuals (by
+    measure id), oldest first: two queries, read as values."""
+    trajectory_ids = [t.pk for m in measures for t in m.trajectories.all()]
+    points: dict[int, list[Point]] = defaultdict(list)
+    # Values cast to float by the database: a series holds floats, and a Decimal for each of
+    # tens of thousands of rows would cost more than the query.
+    as_float = Cast("value", FloatField())
+    for trajectory_id, period, value in (
+        TrajectoryPoint.objects.filter(trajectory_id__in=trajectory_ids)
+        .order_by("period")
+        .values_list("trajectory_id", "period", as_float)
+    ):
+        points[trajectory_id].append(Point(period, value))
+    actuals: dict[int, list[ActualRow]] = defaultdict(list)
+    for measure_id, *fields in (
+        Actual.objects.filter(measure_id__in=[m.pk for m in measures])
+        .order_by("period")
+        .values_list("measure_id", "period", as_float, "status", "note", "source", "data_as_at")
+    ):
+        actuals[measure_id].append(ActualRow(*fields))
+    return points, actuals
 
 
 def _series(
-    measure: Measure, priority: Priority, known: list[KnownFigure] | None = None
+    measure: Measure,
+    priority: Priority,
+    known: list[KnownFigure] | list[ActualRow] | None = None,
+    points: dict[int, list[Point]] | None = None,
 ) -> MeasureSeries:
+    """The measure's series: its actuals are `known` (or its prefetched actuals), its
+    trajectories' points those in `points` by trajectory id (or their prefetched points)."""
     trajectories = list(measure.trajectories.all())
     return MeasureSeries(
         measure_id=measure.pk,
@@ -89,7 +148,11 @@ def _series(
                 label=trajectory.label,
                 agreed_on=trajectory.agreed_on,
                 reason=trajectory.reason,
-                points=[Point(p.period, float(p.value)) for p in trajectory.points.all()],
+                points=(
+                    points.get(trajectory.pk, [])
+                    if points is not None
+                    else [Point(p.period, float(p.value)) for p in trajectory.points.all()]
+                ),
                 is_current=index == len(trajectories) - 1,
             )
             for index, trajectory in enumerate(trajectories)
@@ -130,20 +193,20 @@ def measure_series_for_priorities(
     query more, whatever the number of priorities.
     """
     priorities = list(priorities)
-    prefetch_related_objects(priorities, *_DATA_PREFETCHES)
-    if known_at is None:
-        return {
-            measure.pk: _series(measure, priority)
-            for priority in priorities
-            for measure in priority.measures.all()
-        }
+    prefetch_related_objects(priorities, *_SERIES_PREFETCHES)
     measures = [
         (measure, priority) for priority in priorities for measure in priority.measures.all()
     ]
-    known = figures_known_at([measure for measure, _ in measures], known_at)
+    points, actuals = _values_of([measure for measure, _ in measures])
+    if known_at is None:
+        return {
+            measure.pk: _series(measure, priority, actuals.get(measure.pk, []), points)
+            for measure, priority in measures
+        }
+    known = figures_known_at([measure for measure, _ in measures], known_at, actuals)
     series = {}
     for measure, priority in measures:
-        stood = _series(measure, priority, known[measure.pk])
+        stood = _series(measure, priority, known[measure.pk], points)
         stood.trajectories = [t for t in stood.trajectories if t.agreed_on <= known_at]
         if stood.trajectories:
             stood.trajectories[-1] = dataclasses.replace(stood.trajectories[-1], is_current=True)

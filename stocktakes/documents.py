@@ -92,6 +92,9 @@ class MeasureChart:
     # Once drawn: the image's name in the PDF (served as chart:<name>).
     image: str = ""
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Periods of the series the annex leaves out (before its window, and planned ones beyond).
+    earlier_rows: int = 0
+    later_rows: int = 0
     # Why the chart draws no forecast, when the trend is too thin to project.
     forecast_note: str = ""
 
@@ -125,6 +128,27 @@ class PackContent:
     @property
     def charts(self) -> list[MeasureChart]:
         return [chart for group in self.priorities for chart in group.charts]
+
+
+# The annex's table for each indicator: the periods a meeting discusses, not the whole history
+# (which the chart draws, and the priority page and its download give in full). Ten priorities
+# of five years' monthly data made a pack of 80 pages before.
+ANNEX_PERIODS_BEFORE = 12  # periods with data, up to the meeting date
+ANNEX_PERIODS_AFTER = 3  # planned periods after it
+
+
+def annex_window(rows: list[dict[str, Any]], as_at: date) -> tuple[list[dict[str, Any]], int, int]:
+    """The annex rows of an indicator: its last ANNEX_PERIODS_BEFORE periods on or before
+    `as_at` and the next ANNEX_PERIODS_AFTER, with how many rows were left out before and
+    after."""
+    upto = [row for row in rows if row["period"] <= as_at]
+    after = [row for row in rows if row["period"] > as_at]
+    shown = upto[-ANNEX_PERIODS_BEFORE:] + after[:ANNEX_PERIODS_AFTER]
+    return (
+        shown,
+        max(0, len(upto) - ANNEX_PERIODS_BEFORE),
+        max(0, len(after) - ANNEX_PERIODS_AFTER),
+    )
 
 
 def _as_date(value: Any) -> date | None:
@@ -200,7 +224,9 @@ def pack_content(
         chart = MeasureChart(name=str(row.get("measure", "")), series=measure_series)
         if measure_series is not None:
             assessed = perf.assess(measure_series, as_at=as_at)
-            chart.rows = table_rows(measure_series, assessed)
+            chart.rows, chart.earlier_rows, chart.later_rows = annex_window(
+                table_rows(measure_series, assessed), as_at
+            )
             chart.figure = measure_figure(measure_series, assessed)
             forecast = assessed.forecast
             if forecast is not None and not forecast.reliable:
@@ -369,4 +395,6 @@ def _wording() -> dict[str, str]:
         "no_indicators": NO_INDICATORS,
         "no_tracker": NO_TRACKER,
         "no_outstanding": NO_OUTSTANDING,
+        "annex_before": str(ANNEX_PERIODS_BEFORE),
+        "annex_after": str(ANNEX_PERIODS_AFTER),
     }
