@@ -7,7 +7,7 @@ FROM python:3.12-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv DJANGO_MODE=production MEDIA_ROOT=/data/media
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      make nodejs npm chromium libpango-1.0-0 libpangoft2-1.0-0 \
+      make nodejs npm chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation \
       postgresql-client \
     && rm -rf /var/lib/apt/lists/* && pip install --no-cache-dir uv
 WORKDIR /app

@@ -1,7 +1,10 @@
 """Static images of plotly figures for documents, drawn in batches and kept in a cache.
 
 The figures are the dicts the pages draw (priorities.charts), so a chart in a document is the
-chart on screen. They are drawn by plotly.js itself, with `Plotly.toImage`, on one page of a
+chart on screen. The documents' JPEGs of those figures are drawn in Python by print_charts,
+which draws exactly what they use, about three times faster than plotly.js can lay a chart
+out; any other figure or format (a review's comparison on two axes, SVG, PNG) is drawn by
+plotly.js itself, with `Plotly.toImage`, on one page of a
 headless Chromium that kaleido starts (kaleido finds the browser and writes the page that loads
 the plotly.js of the installed plotly package, with MathJax off so the page fetches nothing).
 
@@ -38,6 +41,7 @@ from typing import Any
 
 from django.conf import settings
 
+from . import print_charts
 from .svg_print import VERSION as PRINT_VERSION
 from .svg_print import print_svg
 
@@ -113,8 +117,8 @@ def _renderer_version() -> str:
 
 
 def image_key(figure: dict[str, Any], spec: ImageSpec) -> str:
-    """What the image shows, as a hash: the figure, its format and size, and the plotly
-    version that draws it (a new plotly may draw the same figure differently)."""
+    """What the image shows, as a hash: the figure, its format and size, and what draws it
+    (the plotly version, or print_charts and its version)."""
     payload = json.dumps(
         {
             "figure": figure,
@@ -122,7 +126,11 @@ def image_key(figure: dict[str, Any], spec: ImageSpec) -> str:
             "width": spec.width,
             "height": spec.height,
             "scale": spec.scale,
-            "plotly": _renderer_version(),
+            "plotly": (
+                f"print_charts {print_charts.VERSION}"
+                if _drawn_here(figure, spec)
+                else _renderer_version()
+            ),
             "print": PRINT_VERSION,
         },
         sort_keys=True,
@@ -296,9 +304,36 @@ def stop_browser() -> None:
     _page.stop()
 
 
+def _drawn_here(figure: dict[str, Any], spec: ImageSpec) -> bool:
+    """Whether the figure's image is drawn in Python (print_charts) rather than by plotly.js:
+    the documents' JPEGs of figures that use only what print_charts draws."""
+    return spec.format == "jpeg" and print_charts.can_draw(figure)
+
+
 def _export(figures: list[dict[str, Any]], spec: ImageSpec) -> list[bytes | None]:
-    """Draw `figures` (none of them cached) on the chart page: bytes, or None for a figure
-    that could not be drawn."""
+    """Draw `figures` (none of them cached): in Python where print_charts can, the rest on the
+    chart page. Bytes, or None for a figure that could not be drawn."""
+    images: list[bytes | None] = [None] * len(figures)
+    for_browser = []
+    for index, figure in enumerate(figures):
+        if not _drawn_here(figure, spec):
+            for_browser.append(index)
+            continue
+        try:
+            images[index] = print_charts.draw_jpeg(figure, spec.width, spec.height, spec.scale)
+        except Exception:
+            log.exception("A chart could not be drawn in Python; trying the chart browser")
+            for_browser.append(index)
+    if for_browser:
+        drawn = _export_in_browser([figures[index] for index in for_browser], spec)
+        for index, image in zip(for_browser, drawn, strict=True):
+            images[index] = image
+    return images
+
+
+def _export_in_browser(figures: list[dict[str, Any]], spec: ImageSpec) -> list[bytes | None]:
+    """Draw `figures` on the chart page: bytes, or None for a figure that could not be
+    drawn."""
     import base64
 
     jobs = [

@@ -143,7 +143,8 @@ def draw_charts(
     PNG and encodes it again (its alpha apart) to put it in the PDF, which cost a quarter of the
     same build and made the file ten times larger. A JPEG goes into the PDF as it is, with no
     work at all. At twice the size (about 190 dots an inch at the page's width) it prints
-    sharply, and the same image serves the Word file, so one cached image serves both."""
+    sharply, and the same image serves the Word file, so one cached image serves both. The
+    measure charts are drawn in Python (print_charts), not by plotly.js: see chart_images."""
     spec = chart_images.PRINT
 
     def report(done: int, total: int) -> None:
