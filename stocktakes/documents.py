@@ -131,9 +131,10 @@ class PackContent:
 
 
 # The annex's table for each indicator: the periods a meeting discusses, not the whole history
-# (which the chart draws, and the priority page and its download give in full). Ten priorities
-# of five years' monthly data made a pack of 80 pages before.
-ANNEX_PERIODS_BEFORE = 12  # periods with data, up to the meeting date
+# (which the chart draws, and the priority page and its download give in full): half a year of
+# monthly data covers the three meetings of a stocktake's usual cycle. Ten priorities of five
+# years' monthly data made a pack of 80 pages before, most of its build time.
+ANNEX_PERIODS_BEFORE = 6  # periods with data, up to the meeting date
 ANNEX_PERIODS_AFTER = 3  # planned periods after it
 
 
@@ -143,7 +144,7 @@ def annex_window(rows: list[dict[str, Any]], as_at: date) -> tuple[list[dict[str
     after."""
     upto = [row for row in rows if row["period"] <= as_at]
     after = [row for row in rows if row["period"] > as_at]
-    shown = upto[-ANNEX_PERIODS_BEFORE:] + after[:ANNEX_PERIODS_AFTER]
+    shown = upto[max(0, len(upto) - ANNEX_PERIODS_BEFORE) :] + after[:ANNEX_PERIODS_AFTER]
     return (
         shown,
         max(0, len(upto) - ANNEX_PERIODS_BEFORE),

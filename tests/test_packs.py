@@ -535,3 +535,14 @@ def test_the_contents_frozen_are_the_selectors_contents_at_issue(
     ]
     assert issue.contents["outstanding"][0]["overdue"] is True
     assert cycle["overdue"].status == ActionStatus.OPEN
+
+
+def test_the_annex_gives_the_periods_up_to_the_meeting_and_the_next_planned_and_counts_the_rest():
+    rows = [{"period": date(2003, month, 1)} for month in range(1, 13)]
+    shown, earlier, later = pack_documents.annex_window(rows, date(2003, 9, 15))
+    assert [row["period"].month for row in shown] == [4, 5, 6, 7, 8, 9, 10, 11, 12]
+    assert (earlier, later) == (3, 0)
+    shown, earlier, later = pack_documents.annex_window(rows, date(2003, 2, 1))
+    assert [row["period"].month for row in shown] == [1, 2, 3, 4, 5]
+    assert (earlier, later) == (0, 7)
+    assert pack_documents.annex_window([], date(2003, 2, 1)) == ([], 0, 0)
