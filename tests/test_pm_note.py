@@ -422,10 +422,12 @@ def note_at_scale(django_db_setup, django_db_blocker, tmp_path_factory):
             )
             for n in range(SCALE)
         )
+        # Three measures each, as a real priority often has: the first slips for the first
+        # SLIPPED priorities, the other two stay on track. The note names one per priority.
         measures = Measure.objects.bulk_create(
             Measure(
                 priority=p,
-                name=f"Outcome of {p.code}",
+                name=f"Outcome {number} of {p.code}",
                 unit="%",
                 direction="higher",
                 frequency="monthly",
@@ -433,6 +435,7 @@ def note_at_scale(django_db_setup, django_db_blocker, tmp_path_factory):
                 target_date=date(2024, 12, 1),
                 tolerance=2,
             )
+            for number in (1, 2, 3)
             for p in priorities
         )
         trajectories = Trajectory.objects.bulk_create(
@@ -477,6 +480,9 @@ def note_at_scale(django_db_setup, django_db_blocker, tmp_path_factory):
 def test_note_at_300_priorities_is_at_most_two_pages(note_at_scale):
     assert note_at_scale["pages"] <= 2
     assert note_at_scale["page_count"] == note_at_scale["pages"]
+    # One measure of each named priority, the one that slipped; the other two are counted.
+    assert "Outcome 1 of PN-000 (and 2 other measures)" in note_at_scale["text"]
+    assert "Outcome 2 of PN-000" not in note_at_scale["text"]
 
 
 def test_note_at_300_priorities_names_the_priorities_that_moved_worst_first(note_at_scale):
