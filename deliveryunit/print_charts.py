@@ -27,11 +27,11 @@ from typing import Any
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 # Part of each cached image's key: change it when the drawing changes.
-VERSION = 1
+VERSION = 2
 
 # Each CSS pixel of the figure is drawn as SUPERSAMPLE pixels per unit of scale, then reduced.
 SUPERSAMPLE = 2
-JPEG_QUALITY = 88
+JPEG_QUALITY = 80
 
 _TRACE_KEYS = {
     "type",
