@@ -556,3 +556,12 @@ def _vertical_text(
     ImageDraw.Draw(label).text((2 - box[0], 0), text, font=font, fill=colour)
     turned = label.rotate(90, expand=True)
     image.paste(turned, (int(at[0]), int(at[1] - turned.height / 2)), turned)
+
+
+def draw_job(job: tuple[dict[str, Any], int, int, int]) -> bytes | None:
+    """draw_jpeg for a worker process: (figure, width, height, scale); None if it fails."""
+    figure, width, height, scale = job
+    try:
+        return draw_jpeg(figure, width, height, scale)
+    except Exception:
+        return None

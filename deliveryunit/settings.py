@@ -210,6 +210,9 @@ CHART_CACHE_DIR = os.environ.get(
     "CHART_CACHE_DIR",
     str(Path(tempfile.gettempdir()) / "deliveryunit-chart-cache") if PRODUCTION else "",
 )
+# Processes that draw a large document's charts (chart_images.drawing_processes): by default
+# one per CPU, at most two; 1 draws them in the building process.
+CHART_PROCESSES = int(os.environ["CHART_PROCESSES"]) if os.environ.get("CHART_PROCESSES") else None
 if PRODUCTION:
     # Static files from the app itself (compressed, hashed names) with no separate server or CDN.
     # In development `runserver` and the test live server serve them from static/.

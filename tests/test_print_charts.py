@@ -173,3 +173,54 @@ def test_dashes_follow_the_pattern_along_the_line_and_round_corners():
     assert corner == [[(0.0, 0.0), (3.0, 0.0), (3.0, 1.0)]]
     solid = [(0.0, 0.0), (1.0, 1.0)]
     assert print_charts._dashed(solid, ()) == [solid]
+
+
+def _many(count):
+    return [
+        _figure(_series(actuals=[ActualPoint(date(2003, 1, 1), 70.0 + n, False, "", "")]))
+        for n in range(count)
+    ]
+
+
+def test_a_large_document_draws_its_charts_in_several_processes_with_the_same_images(
+    monkeypatch, settings, tmp_path
+):
+    figures = _many(4)
+    serial = [print_charts.draw_jpeg(f, 900, 380, 2) for f in figures]
+    settings.CHART_CACHE_DIR = str(tmp_path)
+    settings.CHART_PROCESSES = 2
+    monkeypatch.setattr(chart_images, "PARALLEL_FROM", 2)
+    started = []
+    real = chart_images._draw_in_processes
+    monkeypatch.setattr(
+        chart_images,
+        "_draw_in_processes",
+        lambda figs, spec, workers: started.append(workers) or real(figs, spec, workers),
+    )
+    monkeypatch.setattr(chart_images, "_export_in_browser", _no_browser)
+    progress = []
+    images = chart_images.draw(figures, chart_images.PRINT, lambda d, t: progress.append((d, t)))
+    assert started == [2]
+    assert images == serial
+    assert progress[-1] == (4, 4)
+
+
+def test_when_the_processes_cannot_start_the_charts_are_drawn_here(monkeypatch, settings, tmp_path):
+    import concurrent.futures
+
+    settings.CHART_CACHE_DIR = str(tmp_path)
+    settings.CHART_PROCESSES = 2
+    monkeypatch.setattr(chart_images, "PARALLEL_FROM", 2)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(chart_images, "_export_in_browser", _no_browser)
+    figures = _many(3)
+    images = chart_images.draw(figures, chart_images.PRINT)
+    assert images == [print_charts.draw_jpeg(f, 900, 380, 2) for f in figures]
+
+
+def _no_browser(figures, spec):
+    raise AssertionError("a measure chart went to the browser")
