@@ -192,6 +192,9 @@ def _latest_likelihoods(priority_ids: list[int], as_at: date) -> dict[int, list[
         )
         .exclude(likelihood="")
         .select_related("round")
+        # Only what the note reads: an assessment's texts are long, and there are three rounds
+        # of them for each priority.
+        .only("priority_id", "likelihood", "round__name", "round__date")
         .order_by("-round__date")
     )
     for assessment in rows:
