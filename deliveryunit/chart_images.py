@@ -428,7 +428,13 @@ def draw(
 
 def drawing_processes() -> int:
     """How many processes draw charts in Python for a large document (CHART_PROCESSES; by
-    default one per CPU, at most two). 1 draws them in the building process itself."""
+    default one per CPU, at most two). 1 draws them in the building process itself, as a
+    daemonic process must (a child of Celery's prefork pool may not start processes of its own;
+    there, the pool's own concurrency runs builds side by side)."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1
     configured = getattr(settings, "CHART_PROCESSES", None)
     if configured is not None:
         return max(1, int(configured))

@@ -224,3 +224,18 @@ def test_when_the_processes_cannot_start_the_charts_are_drawn_here(monkeypatch, 
 
 def _no_browser(figures, spec):
     raise AssertionError("a measure chart went to the browser")
+
+
+def test_a_daemonic_process_such_as_a_prefork_worker_child_draws_its_charts_itself(
+    monkeypatch, settings
+):
+    import multiprocessing
+
+    settings.CHART_PROCESSES = 2
+    assert chart_images.drawing_processes() == 2
+
+    class Daemonic:
+        daemon = True
+
+    monkeypatch.setattr(multiprocessing, "current_process", lambda: Daemonic())
+    assert chart_images.drawing_processes() == 1
