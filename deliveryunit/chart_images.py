@@ -41,7 +41,8 @@ from typing import Any
 
 from django.conf import settings
 
-from . import print_charts
+import deliveryunit.print_charts as print_charts
+
 from .svg_print import VERSION as PRINT_VERSION
 from .svg_print import print_svg
 
