@@ -9,40 +9,14 @@ from PIL import Image
 from deliveryunit import chart_images, print_charts
 from priorities import performance as perf
 from priorities.charts import comparison_figure, measure_figure
-from priorities.series import ActualPoint, MeasureSeries, MilestoneMark, Point, TrajectorySeries
+from priorities.series import ActualPoint
+
+from .test_charts import pledge
 
 
 def _series(**overrides):
-    values = {
-        "measure_id": 1,
-        "name": "Patients seen within four hours",
-        "unit": "%",
-        "direction": "higher",
-        "frequency": "monthly",
-        "tolerance": 1.0,
-        "target_value": 98.0,
-        "target_date": date(2004, 12, 1),
-        "deadline": date(2004, 12, 31),
-        "trajectories": [
-            TrajectorySeries(
-                number=1,
-                label="Plan",
-                agreed_on=date(2002, 1, 1),
-                reason="",
-                points=[Point(date(2003, 1, 1), 80.0), Point(date(2004, 12, 1), 98.0)],
-                is_current=True,
-            )
-        ],
-        "actuals": [
-            ActualPoint(date(2003, month, 1), 78.0 + month, month == 6, "", "")
-            for month in range(1, 7)
-        ],
-        "milestones": [
-            MilestoneMark(date(2003, 9, 1), "Walk-in centres open", "planned", "Planned")
-        ],
-    }
-    values.update(overrides)
-    return MeasureSeries(**values)
+    # The charts tests' measure: everything a chart can show.
+    return pledge(**overrides)
 
 
 def _figure(series):
